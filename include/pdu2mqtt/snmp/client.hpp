@@ -1,0 +1,100 @@
+// Async SNMP v1/v2c manager side on one UDP socket: many targets, many requests in flight,
+// request-id matching, per-request timeout and retries, tooBig splitting. Errors are values.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "pdu2mqtt/common/result.hpp"
+#include "pdu2mqtt/snmp/asio.hpp"
+#include "pdu2mqtt/snmp/message.hpp"
+
+namespace pdu2mqtt::snmp {
+
+struct target {
+  asio::ip::udp::endpoint endpoint;
+  snmp::version version = snmp::version::v2c;
+  std::string community = "public";
+  std::chrono::milliseconds timeout{1000};  // per attempt
+  int retries = 2;                          // attempts after the first, same request-id
+  // Real CyberPower agents silently drop requests with more than about 12 varbinds.
+  std::size_t max_varbinds = 10;
+  std::int32_t bulk_max_repetitions = 10;   // walk() on v2c
+};
+
+struct client_stats {
+  std::uint64_t requests_sent = 0;       // datagrams, retransmissions included
+  std::uint64_t retransmissions = 0;
+  std::uint64_t responses_matched = 0;
+  std::uint64_t timeouts = 0;            // requests that ran out of attempts
+  std::uint64_t dropped_unknown_request_id = 0;
+  std::uint64_t dropped_wrong_source = 0;
+  std::uint64_t dropped_undecodable = 0;
+  std::uint64_t too_big_splits = 0;
+};
+
+class client : public std::enable_shared_from_this<client> {
+ public:
+  // Opens the socket (IPv4 or IPv6 after local's protocol) and starts the receive loop.
+  static std::shared_ptr<client> create(
+      asio::any_io_executor executor,
+      const asio::ip::udp::endpoint& local = asio::ip::udp::endpoint(asio::ip::udp::v4(), 0));
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  // The values of the OIDs, in the order asked. Lists longer than target.max_varbinds go
+  // out as several requests; tooBig splits a request in halves. Per-varbind absence comes
+  // back as no_such_object/no_such_instance even on v1, where noSuchName for one OID would
+  // otherwise lose the whole PDU: the offending OID is answered no_such_object and the rest
+  // are asked again.
+  awaitable<result<std::vector<varbind>>> async_get(const target& t, std::vector<oid> oids);
+
+  // One GetNext for each OID (the successors, in order). v1 end of MIB shows as end_of_mib_view.
+  awaitable<result<std::vector<varbind>>> async_get_next(const target& t, std::vector<oid> oids);
+
+  // v2c only: one GetBulk exchange, the varbinds as the agent returned them.
+  awaitable<result<std::vector<varbind>>> async_get_bulk(const target& t, std::vector<oid> oids,
+                                                         std::int32_t non_repeaters,
+                                                         std::int32_t max_repetitions);
+
+  // Everything under subtree, in order: GetBulk on v2c, GetNext on v1. Stops at the end of
+  // the subtree, at endOfMibView, and at a non-increasing OID (a broken agent must not loop us).
+  awaitable<result<std::vector<varbind>>> async_walk(const target& t, oid subtree,
+                                                     std::size_t max_results = 100000);
+
+  // One SetRequest with all varbinds (a SET is never split: it must be atomic on the agent).
+  awaitable<result<std::vector<varbind>>> async_set(const target& t, std::vector<varbind> vbs);
+
+  // One request/response exchange with timeout and retries. The request-id is assigned here.
+  // An error-status in the response comes back as an error whose detail names the varbind.
+  awaitable<result<pdu>> async_exchange(const target& t, pdu request);
+
+  const client_stats& stats() const noexcept { return stats_; }
+  asio::ip::udp::endpoint local_endpoint() const;
+
+  // Closes the socket; requests in flight complete with errc::cancelled.
+  void close();
+
+ private:
+  struct pending;
+  client(asio::any_io_executor executor, const asio::ip::udp::endpoint& local);
+  awaitable<void> receive_loop();
+  awaitable<result<pdu>> exchange_once(const target& t, pdu request);
+  awaitable<result<std::vector<varbind>>> get_chunk(const target& t, std::vector<oid> oids,
+                                                    pdu_type type);
+  std::int32_t next_request_id();
+
+  asio::any_io_executor executor_;
+  asio::ip::udp::socket socket_;
+  std::unordered_map<std::int32_t, std::shared_ptr<pending>> pending_;
+  std::int32_t last_request_id_ = 0;
+  client_stats stats_;
+  bool closed_ = false;
+};
+
+}  // namespace pdu2mqtt::snmp
