@@ -26,11 +26,14 @@ inline constexpr ok_t ok{};
 template <class T>
 class [[nodiscard]] result {
  public:
+  // Only for frameworks that need a default (Asio's completion with an exception): an error.
+  result()
+      : storage_(std::in_place_index<1>,
+                 error{std::make_error_code(std::errc::operation_canceled), "no result"}) {}
   result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}
   result(error err) : storage_(std::in_place_index<1>, std::move(err)) {}
   template <class Enum>
-    requires std::is_error_code_enum_v<Enum>
-  result(Enum code, std::string detail = {})
+  requires std::is_error_code_enum_v<Enum> result(Enum code, std::string detail = {})
       : storage_(std::in_place_index<1>, error{make_error_code(code), std::move(detail)}) {}
 
   bool has_value() const noexcept { return storage_.index() == 0; }

@@ -50,9 +50,9 @@ namespace outlet {
 // delayedOn(4) delayedOff(5) delayedReboot(6) cancelPendingCommand(7) outletIdentify(8).
 // A GET returns the state (1 on, 2 off).
 inline const oid command = epdu.child({3, 3, 1, 1, 4});
-inline const oid control_name = epdu.child({3, 3, 1, 1, 2});  // read-only copy of the name
-inline const oid config_name = epdu.child({3, 4, 1, 1, 2});   // ePDUOutletConfigOutletName, RW
-inline const oid state = epdu.child({3, 5, 1, 1, 4});         // outletStatusOn(1) / Off(2)
+inline const oid control_name = epdu.child({3, 3, 1, 1, 2});     // read-only copy of the name
+inline const oid config_name = epdu.child({3, 4, 1, 1, 2});      // ePDUOutletConfigOutletName, RW
+inline const oid state = epdu.child({3, 5, 1, 1, 4});            // outletStatusOn(1) / Off(2)
 inline const oid command_pending = epdu.child({3, 5, 1, 1, 5});  // 1 pending, 2 none
 inline const oid bank = epdu.child({3, 5, 1, 1, 6});             // bank the outlet is on
 }  // namespace outlet
@@ -72,8 +72,9 @@ enum class outlet_state : std::int32_t { on = 1, off = 2 };
 
 // ePDU2BankStatusTable, indexed by row (row == bank number on a standalone PDU).
 namespace bank {
-inline const oid load_state = epdu2.child({5, 4, 1, 4});  // 1 normal 2 low 3 nearOverload 4 overload
-inline const oid load = epdu2.child({5, 4, 1, 5});        // Gauge32, tenths of amps
+inline const oid load_state =
+    epdu2.child({5, 4, 1, 4});                      // 1 normal 2 low 3 nearOverload 4 overload
+inline const oid load = epdu2.child({5, 4, 1, 5});  // Gauge32, tenths of amps
 }  // namespace bank
 
 }  // namespace pdu2mqtt::cyberpower

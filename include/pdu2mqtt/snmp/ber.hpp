@@ -44,11 +44,13 @@ class writer {
  public:
   explicit writer(std::vector<std::uint8_t>& out) : out_(out) {}
 
-  void integer(std::int64_t v, std::uint8_t t = tag::integer);          // two's complement, minimal
-  void unsigned_integer(std::uint64_t v, std::uint8_t t);                // leading 0x00 when needed
+  void integer(std::int64_t v, std::uint8_t t = tag::integer);  // two's complement, minimal
+  void unsigned_integer(std::uint64_t v, std::uint8_t t);       // leading 0x00 when needed
   void octets(std::string_view bytes, std::uint8_t t = tag::octet_string);
   void null(std::uint8_t t = tag::null);
-  void object_identifier(const oid& o);  // X.690 8.19; o must have >= 2 arcs, arc0 <= 2
+  // X.690 8.19; o must have >= 2 arcs, arc0 <= 2 (and arc1 < 40 when arc0 < 2), else
+  // std::invalid_argument: such an OID has no encoding, so asking for one is a caller bug.
+  void object_identifier(const oid& o);
   void value(const snmp::value& v);
 
   std::size_t begin_constructed(std::uint8_t t);
@@ -63,7 +65,9 @@ class writer {
 struct tlv {
   std::uint8_t tag = 0;
   std::span<const std::uint8_t> content;
-  std::size_t offset = 0;  // where the TLV starts, relative to the reader's buffer start
+  std::size_t offset = 0;          // where the TLV starts, relative to the reader's buffer start
+  std::size_t content_offset = 0;  // where its content starts (after tag and length octets)
+  std::size_t depth = 0;           // nesting level: 1 for a TLV read by a top-level reader
 };
 
 // A cursor over a buffer, bounded by it: never reads outside, every length checked.
@@ -72,18 +76,23 @@ class reader {
   explicit reader(std::span<const std::uint8_t> in, std::size_t base_offset = 0)
       : in_(in), base_(base_offset) {}
 
-  result<tlv> next();                           // any TLV
-  result<tlv> expect(std::uint8_t t);           // a TLV that must carry tag t
+  result<tlv> next();                  // any TLV
+  result<tlv> expect(std::uint8_t t);  // a TLV that must carry tag t
   bool empty() const noexcept { return pos_ == in_.size(); }
   std::size_t offset() const noexcept { return base_ + pos_; }
 
   // A reader over a constructed TLV's content (offsets stay relative to the outer buffer).
-  static reader inside(const tlv& t) { return reader(t.content, t.offset); }
+  // Its TLVs are one level deeper than t; next() refuses to go past max_nesting.
+  static reader inside(const tlv& t) { return reader(t.content, t.content_offset, t.depth); }
 
  private:
+  reader(std::span<const std::uint8_t> in, std::size_t base_offset, std::size_t depth)
+      : in_(in), base_(base_offset), depth_(depth) {}
+
   std::span<const std::uint8_t> in_;
   std::size_t base_ = 0;
   std::size_t pos_ = 0;
+  std::size_t depth_ = 0;  // TLVs enclosing this reader's buffer
 };
 
 // Content decoders (the bytes after tag and length).

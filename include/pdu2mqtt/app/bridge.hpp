@@ -1,0 +1,83 @@
+// The bridge: one poller per configured PDU on one side, one MQTT link on the other, and the
+// topic contract between them (states, discovery, availability, commands, results).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "pdu2mqtt/app/config.hpp"
+#include "pdu2mqtt/ha/discovery.hpp"
+#include "pdu2mqtt/mqtt/link.hpp"
+#include "pdu2mqtt/pdu/poller.hpp"
+
+namespace pdu2mqtt::app {
+
+struct bridge_timing {
+  // HA wants a moment after its birth message before discovery arrives (HA docs, "Birth and
+  // last will messages"); a little jitter keeps many bridges from answering at once.
+  std::chrono::milliseconds birth_republish_delay{1500};
+  std::chrono::milliseconds stop_grace{1500};
+};
+
+class bridge : public std::enable_shared_from_this<bridge> {
+ public:
+  static std::shared_ptr<bridge> create(asio::any_io_executor executor, bridge_config config,
+                                        bridge_timing timing = {});
+
+  // Connects to the broker and starts polling; returns at once (neither side may block).
+  void start();
+
+  // Publishes "offline", disconnects (bounded by timing.stop_grace) and stops every poller.
+  void stop();
+
+ private:
+  struct pdu_slot {
+    pdu_config config;
+    ha::pdu_entry entry;
+    std::shared_ptr<device::poller> poller;
+    std::optional<device::snapshot> announced;  // what the last discovery described
+    bool subscribed = false;
+  };
+
+  bridge(asio::any_io_executor executor, bridge_config config, bridge_timing timing);
+  device::poller_callbacks callbacks_for(std::size_t index);
+  void on_connection(bool connected);
+  void on_message(const mqtt::message& m);
+  void on_command(pdu_slot& slot, const topics::command_topic& command, const mqtt::message& m);
+  void announce(pdu_slot& slot, const device::snapshot& now);
+  void publish_states(const pdu_slot& slot);
+  void publish_outlet(const pdu_slot& slot, const device::outlet& o);
+  void publish_bank(const pdu_slot& slot, const device::bank& b);
+  void publish_snapshot(const pdu_slot& slot, const device::snapshot& s);
+  void publish_availability(const pdu_slot& slot);
+  void publish_info();
+  void publish_error(const pdu_slot& slot, const std::string& topic, const std::string& payload,
+                     const std::string& why);
+  void publish_retained(const std::string& topic, const std::string& payload);
+  void subscribe_commands(pdu_slot& slot);
+  void republish_after_birth();
+
+  // Wraps a handler so it runs only while the bridge exists: pollers, the link and timers
+  // hold these, and the bridge holds them, so a strong capture would be a cycle.
+  template <class F>
+  auto guarded(F f) {
+    return [weak = weak_from_this(), f](auto&&... args) {
+      if (auto self = weak.lock()) f(*self, std::forward<decltype(args)>(args)...);
+    };
+  }
+
+  asio::any_io_executor executor_;
+  bridge_config config_;
+  bridge_timing timing_;
+  topics::layout layout_;
+  ha::discovery_settings discovery_;
+  std::shared_ptr<snmp::client> snmp_;
+  std::unique_ptr<mqtt::link> link_;
+  std::vector<pdu_slot> slots_;
+  asio::steady_timer birth_timer_;
+  bool stopped_ = false;
+};
+
+}  // namespace pdu2mqtt::app

@@ -1,0 +1,155 @@
+// The bridge configuration: a JSON file (comments allowed) plus PDU2MQTT_MQTT_* environment
+// overrides, validated into plain values. Sans-I/O apart from reading the files it names.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "pdu2mqtt/common/result.hpp"
+#include "pdu2mqtt/snmp/message.hpp"
+
+namespace pdu2mqtt::app {
+
+enum class config_errc {
+  unreadable = 1,  // the config file, or a file it names, cannot be read
+  syntax,          // not JSON (with comments)
+  invalid,         // JSON, but a key is unknown, of the wrong type, out of range, ...
+};
+
+const std::error_category& config_category() noexcept;
+
+inline std::error_code make_error_code(config_errc e) noexcept {
+  return {static_cast<int>(e), config_category()};
+}
+
+// Named limits, shared by the validation and its messages.
+inline constexpr std::size_t max_config_file_size = 1024 * 1024;
+inline constexpr std::size_t max_password_file_size = 64 * 1024;
+inline constexpr std::size_t max_config_nesting = 16;
+
+// An MQTT broker URL taken apart: mqtt://host[:port] (1883), mqtts://host[:port] (8883),
+// tcp:// and ssl:// as Paho spells them.
+struct broker_address {
+  std::string host;  // name or address; IPv6 without the brackets
+  std::uint16_t port = 1883;
+  bool tls = false;
+
+  // "tcp://host:port" or "ssl://host:port": the spelling every Paho release accepts.
+  std::string uri() const;
+
+  friend bool operator==(const broker_address&, const broker_address&) = default;
+};
+
+// The detail says what is wrong without repeating the URL (it may hold credentials).
+result<broker_address> parse_broker_url(std::string_view url);
+
+// "device": one discovery message per PDU (Home Assistant 2024.11 and newer);
+// "entity": one per entity, for older Home Assistant.
+enum class discovery_style { device, entity };
+
+struct mqtt_config {
+  std::string url = "mqtt://127.0.0.1:1883";
+  broker_address broker{"127.0.0.1", 1883, false};  // url, parsed
+  std::string client_id = "pdu2mqtt";
+  std::string username;       // empty: connect without credentials
+  std::string password;       // secret; from the environment, password_file or password
+  std::string password_file;  // as written in the file (for bridge/info); "" when none
+  std::string base_topic = "pdu2mqtt";
+  std::string discovery_prefix = "homeassistant";
+  std::chrono::seconds keepalive{30};
+  int qos = 1;
+  bool discovery = true;
+  discovery_style discovery_mode = discovery_style::device;
+  bool retain_state = true;
+
+  friend bool operator==(const mqtt_config&, const mqtt_config&) = default;
+};
+
+struct snmp_config {
+  snmp::version version = snmp::version::v2c;  // v1 or v2c
+  std::string community = "public";            // secret
+  std::string write_community = "private";     // secret
+  std::chrono::milliseconds timeout{1000};     // per attempt
+  int retries = 2;
+
+  friend bool operator==(const snmp_config&, const snmp_config&) = default;
+};
+
+struct pdu_config {
+  std::string id;  // topic-safe, unique ignoring case
+  std::string name;
+  std::string host;  // name or address, no scheme, no port
+  std::uint16_t port = 161;
+  snmp_config snmp;
+  std::chrono::milliseconds poll_interval{5000};
+  std::size_t max_varbinds = 10;
+  int offline_after_failures = 3;
+  std::chrono::milliseconds command_timeout{10000};  // SET until the PDU confirms
+  bool read_only = false;                            // never sends a SET
+  std::vector<int> protected_outlets;                // in file order, no duplicates
+
+  friend bool operator==(const pdu_config&, const pdu_config&) = default;
+};
+
+enum class log_level { trace, debug, info, warn, error, off };
+enum class log_format { text, json };
+
+struct logging_config {
+  log_level level = log_level::info;
+  log_format format = log_format::text;
+
+  friend bool operator==(const logging_config&, const logging_config&) = default;
+};
+
+struct bridge_config {
+  mqtt_config mqtt;
+  std::vector<pdu_config> pdus;
+  logging_config logging;
+
+  friend bool operator==(const bridge_config&, const bridge_config&) = default;
+};
+
+std::string_view to_string(log_level l) noexcept;        // "trace" ... "off"
+std::string_view to_string(log_format f) noexcept;       // "text" | "json"
+std::string_view to_string(discovery_style d) noexcept;  // "device" | "entity"
+
+// A variable lookup, so tests and the fuzzer never touch the process environment.
+// Variables set to the empty string count as unset (compose files expand unset ones to "").
+using environment = std::function<std::optional<std::string>(std::string_view name)>;
+
+environment process_environment();
+environment empty_environment();
+environment environment_from(std::map<std::string, std::string, std::less<>> variables);
+
+inline constexpr std::string_view env_mqtt_url = "PDU2MQTT_MQTT_URL";
+inline constexpr std::string_view env_mqtt_username = "PDU2MQTT_MQTT_USERNAME";
+inline constexpr std::string_view env_mqtt_password = "PDU2MQTT_MQTT_PASSWORD";
+
+// Errors carry one line, "<file>: <key path>: <what is wrong>" (or "<file>:<line>:<col>: ..."
+// for JSON syntax), reporting the first problem in document order. The file is validated as
+// written; environment overrides apply afterwards. A relative password_file is resolved
+// against the directory of file_name.
+result<bridge_config> parse_config(std::string_view text, std::string_view file_name,
+                                   const environment& env);
+result<bridge_config> load_config_file(const std::filesystem::path& path, const environment& env);
+
+// The effective configuration with every secret that is set replaced by "***" (bridge/info).
+nlohmann::json redacted_json(const bridge_config& config);
+
+// The commented example, byte for byte config/pdu2mqtt.example.json.
+std::string example_config();
+
+}  // namespace pdu2mqtt::app
+
+template <>
+struct std::is_error_code_enum<pdu2mqtt::app::config_errc> : std::true_type {};

@@ -1,0 +1,80 @@
+// One MQTT connection for the bridge. The only place that touches Paho (in its .cpp): Paho's
+// callbacks run on Paho's threads and only post into our executor, so every handler below
+// runs on the bridge's single thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "pdu2mqtt/snmp/asio.hpp"
+
+namespace pdu2mqtt::mqtt {
+
+struct message {
+  std::string topic;
+  std::string payload;
+  int qos = 0;
+  bool retained = false;
+};
+
+struct link_options {
+  std::string url = "mqtt://127.0.0.1:1883";  // mqtt:// tcp:// (mqtts:// ssl:// later)
+  std::string client_id = "pdu2mqtt";
+  std::string username;
+  std::string password;  // never logged
+  std::chrono::seconds keepalive{30};
+  // Last Will: published by the broker when we vanish (retained).
+  std::string will_topic;
+  std::string will_payload = "offline";
+  // Reconnect backoff: doubles from min to max.
+  std::chrono::milliseconds min_backoff{500};
+  std::chrono::milliseconds max_backoff{30000};
+};
+
+struct link_stats {
+  std::uint64_t connects = 0;
+  std::uint64_t connection_losses = 0;
+  std::uint64_t published = 0;
+  std::uint64_t dropped_while_offline = 0;
+  std::uint64_t received = 0;
+};
+
+class link {
+ public:
+  using message_handler = std::function<void(const message&)>;
+  // true on every (re)connect, false on every loss; subscriptions are restored before true.
+  using connection_handler = std::function<void(bool connected)>;
+
+  link(asio::any_io_executor executor, link_options options);
+  ~link();
+  link(const link&) = delete;
+  link& operator=(const link&) = delete;
+
+  void on_message(message_handler handler);
+  void on_connection(connection_handler handler);
+
+  // Connects in the background and keeps reconnecting with backoff; never blocks.
+  void start();
+
+  // Remembered and restored after every reconnect.
+  void subscribe(const std::string& filter, int qos);
+  void unsubscribe(const std::string& filter);
+
+  // Dropped (and counted) while disconnected: the bridge re-publishes its state on connect.
+  void publish(const std::string& topic, const std::string& payload, int qos, bool retain);
+
+  // Publishes nothing by itself; waits up to `grace` for queued publishes, then disconnects.
+  void stop(std::chrono::milliseconds grace);
+
+  bool connected() const noexcept;
+  const link_stats& stats() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace pdu2mqtt::mqtt

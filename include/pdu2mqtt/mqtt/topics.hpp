@@ -1,0 +1,56 @@
+// The MQTT topic contract (public API, documented in the README). Pure string building and
+// parsing; nothing here talks to a broker.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pdu2mqtt::topics {
+
+// <base>/bridge/state            online|offline, retained, also the Last Will
+// <base>/bridge/info             JSON, retained
+// <base>/<id>/availability       online|offline, retained
+// <base>/<id>/state              JSON snapshot, retained
+// <base>/<id>/get                any payload: re-read now
+// <base>/<id>/error              JSON, not retained
+// <base>/<id>/outlet/<n>         ON|OFF, retained
+// <base>/<id>/outlet/<n>/set     ON|OFF|REBOOT or {"state":"ON"}
+// <base>/<id>/outlet/<n>/result  JSON, not retained
+// <base>/<id>/bank/<n>/current   amps, retained
+struct layout {
+  std::string base = "pdu2mqtt";
+
+  std::string bridge_state() const { return base + "/bridge/state"; }
+  std::string bridge_info() const { return base + "/bridge/info"; }
+  std::string availability(std::string_view id) const { return pdu(id) + "/availability"; }
+  std::string state(std::string_view id) const { return pdu(id) + "/state"; }
+  std::string get(std::string_view id) const { return pdu(id) + "/get"; }
+  std::string error(std::string_view id) const { return pdu(id) + "/error"; }
+  std::string outlet(std::string_view id, int n) const {
+    return pdu(id) + "/outlet/" + std::to_string(n);
+  }
+  std::string outlet_set(std::string_view id, int n) const { return outlet(id, n) + "/set"; }
+  std::string outlet_result(std::string_view id, int n) const { return outlet(id, n) + "/result"; }
+  std::string bank_current(std::string_view id, int n) const {
+    return pdu(id) + "/bank/" + std::to_string(n) + "/current";
+  }
+  // Subscriptions: every outlet's set topic of one PDU, and its get topic.
+  std::string outlet_set_filter(std::string_view id) const { return pdu(id) + "/outlet/+/set"; }
+
+  std::string pdu(std::string_view id) const { return base + "/" + std::string(id); }
+};
+
+// A command topic, taken apart. outlet_text is the raw segment (may be junk: "+", "x", "0").
+struct command_topic {
+  std::string pdu_id;
+  enum class kind { outlet_set, get } what = kind::get;
+  std::string outlet_text;
+};
+// nullopt when the topic is not one of ours.
+std::optional<command_topic> parse_command_topic(const layout& l, std::string_view topic);
+
+// ids and topic segments we generate: [A-Za-z0-9_-]+ (also what HA accepts in discovery ids).
+bool is_topic_safe_id(std::string_view id) noexcept;
+
+}  // namespace pdu2mqtt::topics

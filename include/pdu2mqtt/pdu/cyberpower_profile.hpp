@@ -1,0 +1,32 @@
+// CyberPower requests and their parsing, sans-I/O: which OIDs to ask for, and how the
+// varbinds that come back become model values (absent columns stay unknown, never errors).
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "pdu2mqtt/pdu/cyberpower_oids.hpp"
+#include "pdu2mqtt/pdu/model.hpp"
+#include "pdu2mqtt/snmp/value.hpp"
+
+namespace pdu2mqtt::device {
+
+// Identity scalars followed by the two table sizes, in this order.
+std::vector<snmp::oid> identity_request();
+struct identity_and_counts {
+  identity id;
+  counts size;
+};
+// varbinds answer identity_request() in order.
+identity_and_counts parse_identity(std::span<const snmp::varbind> varbinds);
+
+// Per outlet name, state, pending, bank; then per bank load and load state.
+std::vector<snmp::oid> status_request(const counts& size);
+// varbinds answer status_request(size) in order.
+void parse_status(const counts& size, std::span<const snmp::varbind> varbinds,
+                  std::vector<outlet>& outlets, std::vector<bank>& banks);
+
+// The outlet command varbind (ePDUOutletControlOutletCommand.<n>).
+snmp::varbind outlet_command_varbind(int outlet, cyberpower::outlet_command command);
+
+}  // namespace pdu2mqtt::device

@@ -1,0 +1,118 @@
+// One PDU, kept in sync: discovery, periodic polls with change detection, availability, and a
+// serialized command queue (SET, then fast re-reads until the PDU confirms). No MQTT here:
+// everything the outside should know leaves through poller_callbacks.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "pdu2mqtt/pdu/command.hpp"
+#include "pdu2mqtt/pdu/cyberpower_oids.hpp"
+#include "pdu2mqtt/pdu/model.hpp"
+#include "pdu2mqtt/snmp/client.hpp"
+
+namespace pdu2mqtt::device {
+
+struct poller_settings {
+  std::string id;     // for logs
+  snmp::target read;  // community for reads
+  std::string write_community = "private";
+  std::chrono::milliseconds poll_interval{5000};
+  int offline_after_failures = 3;
+  std::chrono::milliseconds command_deadline{10000};  // SET → confirmed, per command
+  std::chrono::milliseconds confirm_every{20};        // re-read pace while confirming
+  std::set<int> protected_outlets;                    // never OFF or REBOOT
+  bool read_only = false;                             // never any SET
+  std::size_t max_queued_commands = 16;
+};
+
+// "ON", "OFF", "REBOOT": as in payloads and result messages.
+std::string_view command_name(outlet_action a) noexcept;
+
+struct command_request {
+  int outlet = 0;
+  outlet_action action = outlet_action::on;
+  std::string topic;    // where it came from, echoed in error reports
+  std::string payload;  // printable excerpt of what was received
+};
+
+struct command_report {
+  command_request request;
+  bool ok = false;
+  power_state state = power_state::unknown;  // last state the PDU reported for the outlet
+  std::optional<std::string> error;          // why it failed / was refused
+  bool sent = false;                         // a SET left the process
+  std::chrono::milliseconds latency{0};      // received → confirmed (or given up)
+};
+
+struct poller_callbacks {
+  std::function<void(bool online)> availability;
+  // After every (re)discovery, and when identity, counts or outlet names change.
+  std::function<void(const snapshot& now, const std::optional<snapshot>& before)> discovered;
+  std::function<void(const outlet&)> outlet_changed;  // state the PDU reported, when it changes
+  std::function<void(const bank&)> bank_changed;
+  std::function<void(const snapshot&)> state_changed;  // anything changed in this poll
+  std::function<void(const command_report&)> command_done;
+};
+
+class poller : public std::enable_shared_from_this<poller> {
+ public:
+  static std::shared_ptr<poller> create(asio::any_io_executor executor,
+                                        std::shared_ptr<snmp::client> snmp,
+                                        poller_settings settings, poller_callbacks callbacks);
+
+  void start();
+  void stop();
+
+  // Validates against what the PDU has and the safety settings; refused commands are
+  // reported through command_done at once (nothing is sent). Accepted ones run in order.
+  void submit(command_request request);
+
+  // Re-read now (the `get` topic).
+  void refresh();
+
+  bool online() const noexcept { return online_; }
+  const std::optional<snapshot>& current() const noexcept { return current_; }
+  const poller_settings& settings() const noexcept { return settings_; }
+  std::uint64_t polls_ok() const noexcept { return polls_ok_; }
+  std::uint64_t polls_failed() const noexcept { return polls_failed_; }
+  std::uint64_t sets_sent() const noexcept { return sets_sent_; }
+
+ private:
+  poller(asio::any_io_executor executor, std::shared_ptr<snmp::client> snmp,
+         poller_settings settings, poller_callbacks callbacks);
+  awaitable<void> run();
+  awaitable<bool> discover();
+  awaitable<bool> poll();
+  awaitable<void> execute(command_request request);
+  awaitable<result<std::vector<snmp::varbind>>> read(std::vector<snmp::oid> oids);
+  void apply_status(snapshot next);
+  void poll_failed(const error& e);
+  void report(command_request request, std::string error_text);
+  std::optional<std::string> refusal(const command_request& request) const;
+
+  asio::any_io_executor executor_;
+  std::shared_ptr<snmp::client> snmp_;
+  poller_settings settings_;
+  poller_callbacks callbacks_;
+  asio::steady_timer wakeup_;
+  std::deque<command_request> queue_;
+  std::optional<snapshot> current_;
+  bool online_ = false;
+  bool discovered_ = false;
+  bool stopped_ = false;
+  bool refresh_requested_ = false;
+  bool answered_recently_ = false;
+  int consecutive_failures_ = 0;
+  std::size_t effective_max_varbinds_ = 10;
+  std::uint64_t polls_ok_ = 0;
+  std::uint64_t polls_failed_ = 0;
+  std::uint64_t sets_sent_ = 0;
+};
+
+}  // namespace pdu2mqtt::device

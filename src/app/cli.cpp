@@ -1,0 +1,71 @@
+// The pdu2mqtt command line: global options, logging to stderr, subcommand dispatch, and the
+// mapping of failures to exit codes.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pdu2mqtt/app/commands.hpp"
+#include "pdu2mqtt/version.hpp"
+
+namespace pdu2mqtt::app {
+namespace {
+
+// spdlog's own names ("warning", "error"), plus the short "warn" that from_str also accepts.
+const std::vector<std::string> log_level_names{"trace",   "debug", "info",     "warn",
+                                               "warning", "error", "critical", "off"};
+
+// Logs go to stderr so that stdout carries only results (probe --json, the simulator banner),
+// safe to pipe. The color sink turns colors off by itself when stderr is not a terminal.
+void log_to_stderr() {
+  auto logger = std::make_shared<spdlog::logger>(
+      "pdu2mqtt", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
+  spdlog::set_default_logger(std::move(logger));
+  spdlog::set_level(spdlog::level::info);
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  log_to_stderr();
+
+  CLI::App app{
+      "Bridges CyberPower switched/metered PDUs (SNMP) to MQTT, with Home Assistant discovery.",
+      "pdu2mqtt"};
+  app.set_version_flag("--version", std::string("pdu2mqtt ") + version_string);
+  app.set_help_all_flag("--help-all", "Print help for every subcommand and exit");
+  // Global options may also follow the subcommand: `pdu2mqtt probe HOST --log-level debug`.
+  app.fallthrough();
+  app.add_option("--log-level", "Log verbosity on stderr (default info)")
+      ->check(CLI::IsMember(log_level_names))
+      ->envname("PDU2MQTT_LOG_LEVEL")
+      // Option callbacks run before the subcommand's callback, so the level is in force for
+      // all of the command's work.
+      ->each([](const std::string& name) { spdlog::set_level(spdlog::level::from_str(name)); });
+
+  add_run_command(app);
+  add_probe_command(app);
+  add_outlet_command(app);
+  add_simulate_command(app);
+  app.require_subcommand(1);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Error& e) {
+    // Parse errors, --help and --version are printed the CLI11 way; CLI::RuntimeError from a
+    // subcommand (which has logged why) is silent and just carries the exit code.
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    // Startup and configuration failures are exceptions (STYLE.md, Errors).
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace pdu2mqtt::app

@@ -1,0 +1,1031 @@
+// Config validation: JSON with comments → bridge_config, stopping at the first problem in
+// document order with one line that names the file and the key path. Secrets never reach it.
+#include "pdu2mqtt/app/config.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <set>
+#include <span>
+#include <utility>
+
+#include "pdu2mqtt/mqtt/topics.hpp"
+
+namespace pdu2mqtt::app {
+namespace {
+
+namespace fs = std::filesystem;
+using ordered_json = nlohmann::ordered_json;
+using key_list = std::span<const std::string_view>;
+
+class config_error_category final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "config"; }
+
+  std::string message(int value) const override {
+    switch (static_cast<config_errc>(value)) {
+      case config_errc::unreadable:
+        return "cannot read the configuration";
+      case config_errc::syntax:
+        return "configuration is not valid JSON";
+      case config_errc::invalid:
+        return "invalid configuration";
+    }
+    return "unknown configuration error";
+  }
+};
+
+// Thrown while validating, caught in parse_config: the first problem ends the walk.
+struct config_failure {
+  config_errc code;
+  std::string path;  // empty: about the whole file
+  std::string message;
+};
+
+[[noreturn]] void fail(std::string path, std::string message,
+                       config_errc code = config_errc::invalid) {
+  throw config_failure{code, std::move(path), std::move(message)};
+}
+
+bool is_continuation_byte(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+bool has_control_character(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7F;
+  });
+}
+
+char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return ascii_lower(c); });
+  return out;
+}
+
+// A JSON string literal in ASCII (escapes for the rest), at most max_bytes of the original:
+// one safe line whatever the file or the environment held.
+std::string json_quoted(std::string_view text, std::size_t max_bytes = 40) {
+  bool cut = false;
+  if (text.size() > max_bytes) {
+    std::size_t end = max_bytes;
+    while (end > 0 && is_continuation_byte(text[end]))
+      --end;
+    text = text.substr(0, end);
+    cut = true;
+  }
+  std::string out =
+      ordered_json(std::string(text)).dump(-1, ' ', true, ordered_json::error_handler_t::replace);
+  if (cut) out.insert(out.size() - 1, "…");
+  return out;
+}
+
+std::string type_name(const ordered_json& v) {
+  switch (v.type()) {
+    case ordered_json::value_t::null:
+      return "null";
+    case ordered_json::value_t::boolean:
+      return "a boolean";
+    case ordered_json::value_t::string:
+      return "a string";
+    case ordered_json::value_t::number_integer:
+    case ordered_json::value_t::number_unsigned:
+    case ordered_json::value_t::number_float:
+      return "a number";
+    case ordered_json::value_t::array:
+      return "an array";
+    case ordered_json::value_t::object:
+      return "an object";
+    default:
+      return "a value";
+  }
+}
+
+// What a refused value was, for "(got ...)". Containers are named, never dumped: they can be
+// large or deeply nested. A secret's value is never shown, only its type.
+std::string describe(const ordered_json& v, bool secret = false) {
+  if (secret || v.is_array() || v.is_object() || v.is_discarded() || v.is_binary()) {
+    return type_name(v);
+  }
+  if (v.is_string()) return json_quoted(v.get_ref<const std::string&>());
+  return v.dump();
+}
+
+bool is_plain_key(std::string_view key) {
+  if (key.empty() || key.size() > 64 || (key[0] >= '0' && key[0] <= '9')) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+std::string child_path(std::string_view parent, std::string_view key) {
+  if (!is_plain_key(key)) return std::string(parent) + "[" + json_quoted(key) + "]";
+  if (parent.empty()) return std::string(key);
+  return std::string(parent) + "." + std::string(key);
+}
+
+std::string element_path(std::string_view parent, std::size_t index) {
+  return std::string(parent) + "[" + std::to_string(index) + "]";
+}
+
+// nlohmann::json keeps the last of two equal keys without a word; a config that says
+// "port" twice is a mistake worth naming. Also bounds the nesting depth.
+class structure_tracker {
+ public:
+  bool on_event(ordered_json::parse_event_t event, const ordered_json& parsed) {
+    using event_t = ordered_json::parse_event_t;
+    switch (event) {
+      case event_t::object_start:
+      case event_t::array_start:
+        enter(event == event_t::object_start);
+        break;
+      case event_t::key: {
+        auto& top = frames_.back();
+        top.key = parsed.get<std::string>();
+        if (!top.keys.insert(top.key).second) duplicates_.insert(child_path(top.path, top.key));
+        break;
+      }
+      case event_t::object_end:
+      case event_t::array_end:
+        frames_.pop_back();
+        element_done();
+        break;
+      case event_t::value:
+        element_done();
+        break;
+    }
+    return true;
+  }
+
+  const std::set<std::string>& duplicates() const noexcept { return duplicates_; }
+
+ private:
+  struct frame {
+    bool object = false;
+    std::string path;
+    std::set<std::string> keys;
+    std::string key;        // the member being parsed (objects)
+    std::size_t index = 0;  // the element being parsed (arrays)
+  };
+
+  void enter(bool object) {
+    std::string path;
+    if (!frames_.empty()) {
+      const auto& parent = frames_.back();
+      path = parent.object ? child_path(parent.path, parent.key)
+                           : element_path(parent.path, parent.index);
+    }
+    if (frames_.size() >= max_config_nesting) {
+      fail(path, "nested deeper than " + std::to_string(max_config_nesting) + " levels");
+    }
+    frames_.push_back(frame{object, std::move(path), {}, {}, 0});
+  }
+
+  void element_done() {
+    if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
+  }
+
+  std::vector<frame> frames_;
+  std::set<std::string> duplicates_;
+};
+
+// nlohmann's byte is 1-based and points at the character where parsing stopped.
+std::string line_and_column(std::string_view text, std::size_t byte) {
+  const std::size_t end = std::min(byte > 0 ? byte - 1 : 0, text.size());
+  std::size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  std::size_t line = 1;
+  std::size_t column = 1;
+  for (; i < end; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if (!is_continuation_byte(text[i])) {
+      ++column;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string(column);
+}
+
+// nlohmann's message ends in "; last read: '<the text>'", which may be half a password: keep
+// only the fixed parts (what was being parsed, the lexer's complaint, what was expected).
+std::string syntax_message(std::string_view what) {
+  // nlohmann's lexer_t::token_type_name(): the only texts that may follow "; expected ".
+  // clang-format off
+  static constexpr std::array<std::string_view, 16> token_names{
+      "<uninitialized>", "true literal", "false literal", "null literal", "string literal",
+      "number literal", "'['", "'{'", "']'", "'}'", "':'", "','", "<parse error>",
+      "end of input", "'[', '{', or a literal", "unknown token"};
+  // clang-format on
+  const auto colon = what.find(": ");
+  if (colon == std::string_view::npos) return "invalid JSON";
+  std::string_view message = what.substr(colon + 2);
+  std::string out;
+  const auto last_read = message.find("; last read: '");
+  if (last_read == std::string_view::npos) {
+    out = std::string(message);
+  } else {
+    out = std::string(message.substr(0, last_read));
+    for (const auto name : token_names) {
+      const std::string suffix = "'; expected " + std::string(name);
+      if (message.ends_with(suffix)) {
+        out += "; expected " + std::string(name);
+        break;
+      }
+    }
+  }
+  if (out.find("unexpected '}'") != std::string::npos ||
+      out.find("unexpected ']'") != std::string::npos) {
+    out += " (a comma after the last item?)";
+  }
+  return out;
+}
+
+ordered_json parse_json(std::string_view text, structure_tracker& tracker) {
+  const ordered_json::parser_callback_t callback =
+      [&tracker](int, ordered_json::parse_event_t event, ordered_json& parsed) {
+        return tracker.on_event(event, parsed);
+      };
+  try {
+    return ordered_json::parse(text, callback, true, /*ignore_comments=*/true);
+  } catch (const ordered_json::parse_error& e) {
+    throw config_failure{config_errc::syntax, line_and_column(text, e.byte),
+                         syntax_message(e.what())};
+  } catch (const ordered_json::out_of_range&) {
+    // Only number overflow (406) gets here; its text repeats the number, which is harmless,
+    // but it has no position.
+    fail("", "a number is too large for a double", config_errc::syntax);
+  }
+}
+
+// Bounded: pointing a key at /dev/zero must not eat the memory. subject names the file in
+// messages ("the file", "password file \"/run/secrets/mqtt\"").
+std::string read_file_bounded(const fs::path& path, std::size_t limit, const std::string& key_path,
+                              const std::string& subject) {
+  errno = 0;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose);
+  const auto cannot_read = [&](int error) {
+    fail(key_path, "cannot read " + subject + ": " + std::generic_category().message(error),
+         config_errc::unreadable);
+  };
+  if (!file) cannot_read(errno);
+  std::string content;
+  std::array<char, 4096> buffer;
+  while (true) {
+    const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), file.get());
+    content.append(buffer.data(), n);
+    if (content.size() > limit) {
+      fail(key_path, subject + " is larger than " + std::to_string(limit / 1024) + " KiB",
+           config_errc::unreadable);
+    }
+    if (n < buffer.size()) {
+      if (std::ferror(file.get())) cannot_read(errno != 0 ? errno : EIO);
+      break;
+    }
+  }
+  return content;
+}
+
+// Optimal string alignment distance, ASCII case folded: a swap of two neighbours costs 1, so
+// "hots" is one step from "host".
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> before(b.size() + 1);
+  std::vector<std::size_t> previous(b.size() + 1);
+  std::vector<std::size_t> current(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    previous[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const bool same = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]);
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + !same});
+      if (i > 1 && j > 1 && ascii_lower(a[i - 1]) == ascii_lower(b[j - 2]) &&
+          ascii_lower(a[i - 2]) == ascii_lower(b[j - 1])) {
+        current[j] = std::min(current[j], before[j - 2] + 1);
+      }
+    }
+    std::swap(before, previous);
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+constexpr auto top_keys =
+    std::to_array<std::string_view>({"mqtt", "pdus", "log_level", "log_format"});
+constexpr auto mqtt_keys = std::to_array<std::string_view>(
+    {"url", "client_id", "username", "password", "password_file", "base_topic", "discovery_prefix",
+     "keepalive_s", "qos", "discovery", "discovery_mode", "retain_state"});
+constexpr auto pdu_keys = std::to_array<std::string_view>(
+    {"id", "name", "host", "port", "snmp", "poll_interval_ms", "max_varbinds",
+     "offline_after_failures", "command_timeout_ms", "read_only", "protected_outlets"});
+constexpr auto snmp_keys = std::to_array<std::string_view>(
+    {"version", "community", "write_community", "timeout_ms", "retries"});
+
+bool contains(key_list keys, std::string_view key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+std::string unknown_key_message(std::string_view key, key_list known) {
+  // A key that exists one level up or down is the commonest slip; name where it goes.
+  static constexpr std::array<std::pair<key_list, std::string_view>, 4> sections{{
+      {top_keys, "at the top level"},
+      {mqtt_keys, "in \"mqtt\""},
+      {pdu_keys, "in an entry of \"pdus\""},
+      {snmp_keys, "in a PDU's \"snmp\""},
+  }};
+  for (const auto& [keys, where] : sections) {
+    if (keys.data() != known.data() && contains(keys, key)) {
+      return "unknown key here; it belongs " + std::string(where);
+    }
+  }
+  if (key.size() <= 64) {
+    std::string_view best;
+    // One slip in a short key, two in a longer one: "tls" is not a typo of "qos".
+    std::size_t best_distance = key.size() <= 4 ? 2 : 3;
+    for (const auto candidate : known) {
+      const std::size_t d = edit_distance(key, candidate);
+      if (d < best_distance) {
+        best = candidate;
+        best_distance = d;
+      }
+    }
+    if (!best.empty()) return "unknown key; did you mean \"" + std::string(best) + "\"?";
+  }
+  std::string list;
+  for (const auto k : known) {
+    list += (list.empty() ? "" : ", ") + std::string(k);
+  }
+  return "unknown key (known here: " + list + ")";
+}
+
+constexpr std::pair<std::string_view, log_level> log_level_names[] = {
+    {"trace", log_level::trace}, {"debug", log_level::debug}, {"info", log_level::info},
+    {"warn", log_level::warn},   {"error", log_level::error}, {"off", log_level::off}};
+constexpr std::pair<std::string_view, log_format> log_format_names[] = {{"text", log_format::text},
+                                                                        {"json", log_format::json}};
+constexpr std::pair<std::string_view, discovery_style> discovery_style_names[] = {
+    {"device", discovery_style::device}, {"entity", discovery_style::entity}};
+constexpr std::pair<std::string_view, snmp::version> snmp_version_names[] = {
+    {"1", snmp::version::v1}, {"2c", snmp::version::v2c}};
+
+template <class Int>
+std::string range_text(Int min, Int max) {
+  return "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+}
+
+void check_topic_prefix(const std::string& value, const std::string& path) {
+  const auto got = " (got " + json_quoted(value) + ")";
+  if (value.empty()) fail(path, "must not be empty");
+  if (value.size() > 256) fail(path, "must be at most 256 bytes long");
+  if (value.find_first_of("+#") != std::string::npos) {
+    fail(path, "must not contain the MQTT wildcards + or #" + got);
+  }
+  if (has_control_character(value)) fail(path, "must not contain control characters" + got);
+  if (value.front() == '$') {
+    fail(path, "must not start with $, which brokers reserve (MQTT 3.1.1, 4.7.2)" + got);
+  }
+  if (value.front() == '/' || value.back() == '/' || value.find("//") != std::string::npos) {
+    fail(path, "must not start or end with / or have an empty level" + got);
+  }
+}
+
+void check_host(const std::string& host, const std::string& path) {
+  const auto got = " (got " + json_quoted(host) + ")";
+  if (host.empty()) fail(path, "must not be empty");
+  if (host.find("://") != std::string::npos) {
+    fail(path, "must be a host name or address, without a scheme" + got);
+  }
+  if (host.size() > 253) fail(path, "must be at most 253 characters long");
+  if (has_control_character(host) || host.find_first_of(" /@") != std::string::npos) {
+    fail(path, "must be a host name or address" + got);
+  }
+  if (host.find_first_of("[]") != std::string::npos) {
+    fail(path, "must be an address without brackets" + got);
+  }
+  if (std::count(host.begin(), host.end(), ':') == 1) {
+    fail(path, "must not include a port: set \"port\"" + got);
+  }
+}
+
+class validator {
+ public:
+  validator(const environment& env, fs::path base_dir, const std::set<std::string>& duplicates)
+      : env_(env), base_dir_(std::move(base_dir)), duplicates_(duplicates) {}
+
+  bridge_config run(const ordered_json& root) {
+    if (!root.is_object()) {
+      fail("", "must be a JSON object at the top level (got " + describe(root) + ")");
+    }
+    bridge_config config;
+    for_each_key(root, "", top_keys, [&](const auto& key, const auto& value, const auto& path) {
+      if (key == "mqtt") {
+        read_mqtt(value, path, config.mqtt);
+      } else if (key == "pdus") {
+        if (!value.is_array()) fail(path, "must be an array of PDUs (got " + describe(value) + ")");
+        for (std::size_t i = 0; i < value.size(); ++i) {
+          config.pdus.push_back(read_pdu(value[i], element_path(path, i)));
+        }
+      } else if (key == "log_level") {
+        config.logging.level = require_choice(value, path, log_level_names);
+      } else if (key == "log_format") {
+        config.logging.format = require_choice(value, path, log_format_names);
+      }
+    });
+    apply_environment(config.mqtt);
+    return config;
+  }
+
+ private:
+  template <class F>
+  void for_each_key(const ordered_json& object, const std::string& parent, key_list known,
+                    F&& on_key) {
+    for (const auto& item : object.items()) {
+      const std::string& key = item.key();
+      const std::string path = child_path(parent, key);
+      if (duplicates_.contains(path)) fail(path, "appears more than once in the same object");
+      if (!contains(known, key)) fail(path, unknown_key_message(key, known));
+      on_key(key, item.value(), path);
+    }
+  }
+
+  static void require_object(const ordered_json& value, const std::string& path) {
+    if (!value.is_object()) fail(path, "must be an object (got " + describe(value) + ")");
+  }
+
+  static std::string require_string(const ordered_json& value, const std::string& path,
+                                    bool secret = false) {
+    if (!value.is_string()) {
+      fail(path, "must be a string (got " + describe(value, secret) + ")");
+    }
+    return value.get<std::string>();
+  }
+
+  static std::string require_text(const ordered_json& value, const std::string& path,
+                                  std::size_t max_bytes) {
+    std::string s = require_string(value, path);
+    if (s.empty()) fail(path, "must not be empty");
+    if (s.size() > max_bytes) {
+      fail(path, "must be at most " + std::to_string(max_bytes) + " bytes long");
+    }
+    if (has_control_character(s)) {
+      fail(path, "must not contain control characters (got " + json_quoted(s) + ")");
+    }
+    return s;
+  }
+
+  static std::int64_t require_int(const ordered_json& value, const std::string& path,
+                                  std::int64_t min, std::int64_t max) {
+    if (value.is_number_unsigned()) {
+      const auto u = value.get<std::uint64_t>();
+      if (u <= static_cast<std::uint64_t>(max) && static_cast<std::int64_t>(u) >= min) {
+        return static_cast<std::int64_t>(u);
+      }
+    } else if (value.is_number_integer()) {
+      const auto i = value.get<std::int64_t>();
+      if (i >= min && i <= max) return i;
+    }
+    fail(path, "must be " + range_text(min, max) + " (got " + describe(value) + ")");
+  }
+
+  static bool require_bool(const ordered_json& value, const std::string& path) {
+    if (!value.is_boolean()) fail(path, "must be true or false (got " + describe(value) + ")");
+    return value.get<bool>();
+  }
+
+  template <class T, std::size_t N>
+  static T require_choice(const ordered_json& value, const std::string& path,
+                          const std::pair<std::string_view, T> (&choices)[N]) {
+    if (value.is_string()) {
+      const auto& s = value.get_ref<const std::string&>();
+      for (const auto& [name, choice] : choices) {
+        if (s == name) return choice;
+      }
+    }
+    std::string list;
+    for (std::size_t i = 0; i < N; ++i) {
+      list += (i == 0 ? "" : (i + 1 == N ? " or " : ", ")) + std::string("\"") +
+              std::string(choices[i].first) + "\"";
+    }
+    fail(path, "must be " + list + " (got " + describe(value) + ")");
+  }
+
+  static std::string require_secret(const ordered_json& value, const std::string& path,
+                                    std::size_t max_bytes) {
+    std::string s = require_string(value, path, /*secret=*/true);
+    if (s.size() > max_bytes) {
+      fail(path, "must be at most " + std::to_string(max_bytes) + " bytes long");
+    }
+    return s;
+  }
+
+  static broker_address require_broker(const std::string& url, const std::string& path) {
+    auto parsed = parse_broker_url(url);
+    if (!parsed) {
+      // A URL with user:password@ must not be repeated, so no "(got ...)" for those.
+      const bool may_echo = url.find('@') == std::string::npos;
+      fail(path, parsed.err().detail + (may_echo ? " (got " + json_quoted(url) + ")" : ""));
+    }
+    return std::move(parsed).value();
+  }
+
+  void read_mqtt(const ordered_json& value, const std::string& path, mqtt_config& m) {
+    require_object(value, path);
+    for_each_key(value, path, mqtt_keys, [&](const auto& key, const auto& v, const auto& p) {
+      read_mqtt_key(key, v, p, m);
+    });
+  }
+
+  void read_mqtt_key(const std::string& key, const ordered_json& v, const std::string& p,
+                     mqtt_config& m) {
+    if (key == "url") {
+      m.url = require_string(v, p);
+      m.broker = require_broker(m.url, p);
+    } else if (key == "client_id") {
+      m.client_id = require_text(v, p, 256);
+    } else if (key == "username") {
+      m.username = require_string(v, p);
+      if (has_control_character(m.username)) fail(p, "must not contain control characters");
+    } else if (key == "password") {
+      std::string password = require_secret(v, p, max_password_file_size);
+      if (!password.empty() && !m.password_file.empty()) {
+        fail(p, "set either password or password_file, not both");
+      }
+      if (!password.empty()) m.password = std::move(password);
+    } else if (key == "password_file") {
+      std::string file = require_string(v, p);
+      if (!file.empty() && !m.password.empty()) {
+        fail(p, "set either password or password_file, not both");
+      }
+      if (!file.empty()) {
+        m.password = read_password_file(file, p);
+        m.password_file = std::move(file);
+      }
+    } else if (key == "base_topic") {
+      m.base_topic = require_string(v, p);
+      check_topic_prefix(m.base_topic, p);
+    } else if (key == "discovery_prefix") {
+      m.discovery_prefix = require_string(v, p);
+      check_topic_prefix(m.discovery_prefix, p);
+    } else if (key == "keepalive_s") {
+      m.keepalive = std::chrono::seconds(require_int(v, p, 5, 3600));
+    } else if (key == "qos") {
+      const bool zero_or_one =
+          v.is_number_integer() && (v.get<std::int64_t>() == 0 || v.get<std::int64_t>() == 1);
+      if (!zero_or_one) fail(p, "must be 0 or 1 (got " + describe(v) + ")");
+      m.qos = v.get<int>();
+    } else if (key == "discovery") {
+      m.discovery = require_bool(v, p);
+    } else if (key == "discovery_mode") {
+      m.discovery_mode = require_choice(v, p, discovery_style_names);
+    } else if (key == "retain_state") {
+      m.retain_state = require_bool(v, p);
+    }
+  }
+
+  std::string read_password_file(const std::string& file, const std::string& path) {
+    if (has_control_character(file)) {
+      fail(path, "must be a file name (got " + json_quoted(file) + ")");
+    }
+    fs::path full(file);
+    if (full.is_relative()) full = base_dir_ / full;
+    const std::string subject = "password file " + json_quoted(full.string(), 200);
+    std::error_code ec;
+    const auto status = fs::status(full, ec);
+    if (fs::exists(status) && !fs::is_regular_file(status)) {
+      // A FIFO or a device would block or never end.
+      fail(path, subject + " is not a regular file", config_errc::unreadable);
+    }
+    std::string password = read_file_bounded(full, max_password_file_size, path, subject);
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
+      password.pop_back();
+    }
+    if (password.empty()) fail(path, subject + " is empty", config_errc::unreadable);
+    return password;
+  }
+
+  pdu_config read_pdu(const ordered_json& value, const std::string& path) {
+    require_object(value, path);
+    pdu_config pdu;
+    for_each_key(value, path, pdu_keys, [&](const auto& key, const auto& v, const auto& p) {
+      read_pdu_key(key, v, p, pdu);
+    });
+    if (!value.contains("id")) fail(path, "missing required key \"id\"");
+    if (!value.contains("host")) fail(path, "missing required key \"host\"");
+    if (!value.contains("name")) pdu.name = pdu.id;
+    return pdu;
+  }
+
+  void read_pdu_key(const std::string& key, const ordered_json& v, const std::string& p,
+                    pdu_config& pdu) {
+    if (key == "id") {
+      pdu.id = require_string(v, p);
+      if (!topics::is_topic_safe_id(pdu.id)) {
+        fail(p,
+             "must be 1 to 64 of the characters A-Z a-z 0-9 _ - (it is part of MQTT topics "
+             "and Home Assistant ids) (got " +
+                 json_quoted(pdu.id) + ")");
+      }
+      check_unique_id(pdu.id, p);
+    } else if (key == "name") {
+      pdu.name = require_text(v, p, 128);
+    } else if (key == "host") {
+      pdu.host = require_string(v, p);
+      check_host(pdu.host, p);
+    } else if (key == "port") {
+      pdu.port = static_cast<std::uint16_t>(require_int(v, p, 1, 65535));
+    } else if (key == "snmp") {
+      read_snmp(v, p, pdu.snmp);
+    } else if (key == "poll_interval_ms") {
+      pdu.poll_interval = std::chrono::milliseconds(require_int(v, p, 100, 3'600'000));
+    } else if (key == "max_varbinds") {
+      pdu.max_varbinds = static_cast<std::size_t>(require_int(v, p, 1, 64));
+    } else if (key == "offline_after_failures") {
+      pdu.offline_after_failures = static_cast<int>(require_int(v, p, 1, 100));
+    } else if (key == "command_timeout_ms") {
+      pdu.command_timeout = std::chrono::milliseconds(require_int(v, p, 100, 600'000));
+    } else if (key == "read_only") {
+      pdu.read_only = require_bool(v, p);
+    } else if (key == "protected_outlets") {
+      pdu.protected_outlets = read_outlet_list(v, p);
+    }
+  }
+
+  // Home Assistant lowercases entity ids, so "Rack-A" and "rack-a" would collide there.
+  void check_unique_id(const std::string& id, const std::string& path) {
+    const std::string folded = ascii_lower(id);
+    for (const auto& [seen, seen_path] : ids_) {
+      if (seen == folded) {
+        fail(path, "duplicate id " + json_quoted(id) + ": " + seen_path +
+                       " has it already (ids are compared ignoring case)");
+      }
+    }
+    ids_.emplace_back(folded, path);
+  }
+
+  static std::vector<int> read_outlet_list(const ordered_json& value, const std::string& path) {
+    if (!value.is_array()) {
+      fail(path, "must be an array of outlet numbers (got " + describe(value) + ")");
+    }
+    std::vector<int> outlets;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      const auto& v = value[i];
+      const std::string p = element_path(path, i);
+      const bool in_range = v.is_number_unsigned() && v.get<std::uint64_t>() >= 1 &&
+                            v.get<std::uint64_t>() <= std::numeric_limits<int>::max();
+      if (!in_range) {
+        fail(p, "must be an outlet number, an integer of 1 or more (got " + describe(v) + ")");
+      }
+      const int outlet = v.get<int>();
+      if (std::find(outlets.begin(), outlets.end(), outlet) != outlets.end()) {
+        fail(p, "outlet " + std::to_string(outlet) + " is listed twice");
+      }
+      outlets.push_back(outlet);
+    }
+    return outlets;
+  }
+
+  void read_snmp(const ordered_json& value, const std::string& path, snmp_config& s) {
+    require_object(value, path);
+    for_each_key(value, path, snmp_keys, [&](const auto& key, const auto& v, const auto& p) {
+      read_snmp_key(key, v, p, s);
+    });
+  }
+
+  static void read_snmp_key(const std::string& key, const ordered_json& v, const std::string& p,
+                            snmp_config& s) {
+    if (key == "version") {
+      // 2 is the number people type for v2c; only the string "2c" says which v2 it is.
+      if (v.is_number_integer() && (v.get<std::int64_t>() == 1 || v.get<std::int64_t>() == 2)) {
+        const bool one = v.get<std::int64_t>() == 1;
+        fail(p, "must be the string \"1\" or \"2c\" (got " + v.dump() + ": write \"" +
+                    (one ? "1" : "2c") + "\")");
+      }
+      s.version = require_choice(v, p, snmp_version_names);
+    } else if (key == "community" || key == "write_community") {
+      std::string community = require_secret(v, p, snmp::max_community_length);
+      if (community.empty()) fail(p, "must not be empty");
+      (key == "community" ? s.community : s.write_community) = std::move(community);
+    } else if (key == "timeout_ms") {
+      s.timeout = std::chrono::milliseconds(require_int(v, p, 10, 60'000));
+    } else if (key == "retries") {
+      s.retries = static_cast<int>(require_int(v, p, 0, 10));
+    }
+  }
+
+  std::optional<std::string> lookup(std::string_view name) const {
+    if (!env_) return std::nullopt;
+    auto value = env_(name);
+    if (value && value->empty()) return std::nullopt;
+    return value;
+  }
+
+  void apply_environment(mqtt_config& m) const {
+    if (auto url = lookup(env_mqtt_url)) {
+      m.broker = require_broker(*url, "mqtt.url (from " + std::string(env_mqtt_url) + ")");
+      m.url = std::move(*url);
+    }
+    if (auto username = lookup(env_mqtt_username)) m.username = std::move(*username);
+    if (auto password = lookup(env_mqtt_password)) m.password = std::move(*password);
+    if (!m.password.empty() && m.username.empty()) {
+      fail("mqtt.username",
+           "must be set when a password is: MQTT sends no password without a user name (MQTT "
+           "3.1.1, 3.1.2.9)");
+    }
+  }
+
+  const environment& env_;
+  fs::path base_dir_;
+  const std::set<std::string>& duplicates_;
+  std::vector<std::pair<std::string, std::string>> ids_;  // folded id, where it was set
+};
+
+std::string format_failure(std::string_view file_name, const config_failure& f) {
+  std::string out(file_name);
+  // Syntax errors carry "line:column" as their path, the compiler style editors jump to.
+  if (f.code == config_errc::syntax && !f.path.empty()) {
+    return out + ":" + f.path + ": " + f.message;
+  }
+  if (!f.path.empty()) out += ": " + f.path;
+  return out + ": " + f.message;
+}
+
+constexpr std::string_view example_text =
+    R"json(// pdu2mqtt example configuration: every key, at its default except a PDU's id, name, host and
+// protected_outlets. JSON with comments; an unknown or invalid key stops the bridge, naming it.
+{
+  "mqtt": {
+    // mqtt://host[:port] (default 1883) or mqtts://host[:port] (TLS, default 8883);
+    // tcp:// and ssl:// also work. Overridden by PDU2MQTT_MQTT_URL.
+    "url": "mqtt://127.0.0.1:1883",
+    "client_id": "pdu2mqtt",
+    // Empty: no credentials. Overridden by PDU2MQTT_MQTT_USERNAME.
+    "username": "",
+    // A file holding the password (trailing newline ignored), e.g. a container secret.
+    // Preferred over "password": "..." in this file. PDU2MQTT_MQTT_PASSWORD overrides both.
+    "password_file": "",
+    // Every topic starts here: <base_topic>/<pdu id>/outlet/<n>/set, ...
+    "base_topic": "pdu2mqtt",
+    "discovery_prefix": "homeassistant",
+    // Seconds between MQTT pings (5 to 3600); the broker declares us offline after 1.5 times
+    // this without a packet (MQTT 3.1.1, 3.1.2.10).
+    "keepalive_s": 30,
+    // QoS of everything we publish and subscribe: 0 or 1.
+    "qos": 1,
+    // Publish Home Assistant discovery messages.
+    "discovery": true,
+    // "device": one discovery message per PDU (Home Assistant 2024.11 or newer);
+    // "entity": one per entity, for older Home Assistant.
+    "discovery_mode": "device",
+    // Retain outlet and sensor states, so subscribers see them at once.
+    "retain_state": true
+  },
+  "pdus": [
+    {
+      // Topic-safe ([A-Za-z0-9_-], up to 64), unique ignoring case: it is part of every topic.
+      "id": "rack-a",
+      // Name shown in Home Assistant; defaults to the id.
+      "name": "Rack A PDU",
+      // Host name or address of the PDU's SNMP agent, without scheme or port.
+      "host": "10.0.0.5",
+      "port": 161,
+      "snmp": {
+        // "1" or "2c".
+        "version": "2c",
+        "community": "public",
+        // Used only for SETs (switching outlets).
+        "write_community": "private",
+        // Per attempt, 10 to 60000; then "retries" more attempts (0 to 10).
+        "timeout_ms": 1000,
+        "retries": 2
+      },
+      // 100 to 3600000.
+      "poll_interval_ms": 5000,
+      // Variables per SNMP request, 1 to 64: CyberPower agents drop requests with more than
+      // about 12.
+      "max_varbinds": 10,
+      // Failed polls in a row (1 to 100) before the PDU is reported offline.
+      "offline_after_failures": 3,
+      // How long a switched outlet may take to report its new state (100 to 600000).
+      "command_timeout_ms": 10000,
+      // true: only read, never send a SET; outlets show as binary sensors.
+      "read_only": false,
+      // Outlets never switched OFF or rebooted (e.g. the one feeding this bridge's network).
+      "protected_outlets": [1]
+    }
+  ],
+  // trace, debug, info, warn, error or off.
+  "log_level": "info",
+  // "text" or "json" (one JSON object per line).
+  "log_format": "text"
+}
+)json";
+
+}  // namespace
+
+const std::error_category& config_category() noexcept {
+  static const config_error_category category;
+  return category;
+}
+
+std::string broker_address::uri() const {
+  const bool bracket = host.find(':') != std::string::npos;
+  return std::string(tls ? "ssl://" : "tcp://") + (bracket ? "[" + host + "]" : host) + ":" +
+         std::to_string(port);
+}
+
+result<broker_address> parse_broker_url(std::string_view url) {
+  const auto invalid = [](std::string detail) {
+    return result<broker_address>(config_errc::invalid, std::move(detail));
+  };
+  constexpr std::string_view schemes_hint = "use mqtt://, mqtts://, tcp:// or ssl://";
+  const auto separator = url.find("://");
+  if (separator == std::string_view::npos) {
+    return invalid("must start with mqtt://host or mqtts://host (also tcp://, ssl://)");
+  }
+  const std::string scheme = ascii_lower(url.substr(0, separator));
+  broker_address out;
+  if (scheme == "mqtt" || scheme == "tcp") {
+    out.tls = false;
+    out.port = 1883;
+  } else if (scheme == "mqtts" || scheme == "ssl") {
+    out.tls = true;
+    out.port = 8883;
+  } else {
+    return invalid("scheme " + json_quoted(scheme, 16) +
+                   " is not supported: " + std::string(schemes_hint));
+  }
+  std::string_view rest = url.substr(separator + 3);
+  const auto authority_end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, authority_end);
+  if (authority_end != std::string_view::npos && rest.substr(authority_end) != "/") {
+    return invalid("must not have a path, query or fragment");
+  }
+  if (authority.find('@') != std::string_view::npos) {
+    return invalid("must not contain credentials: use mqtt.username and mqtt.password_file");
+  }
+  std::string_view port_text;
+  bool has_port = false;
+  if (authority.starts_with('[')) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return invalid("has an unterminated [IPv6] address");
+    out.host = std::string(authority.substr(1, close - 1));
+    const auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return invalid("has text after the ] of the IPv6 address");
+      port_text = after.substr(1);
+      has_port = true;
+    }
+  } else {
+    const auto colon = authority.find(':');
+    out.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      port_text = authority.substr(colon + 1);
+      has_port = true;
+    }
+  }
+  if (out.host.empty()) return invalid("has an empty host");
+  if (has_control_character(out.host) || out.host.find_first_of(" []") != std::string::npos) {
+    return invalid("has an invalid host");
+  }
+  if (has_port) {
+    const bool digits = !port_text.empty() && port_text.size() <= 5 &&
+                        std::all_of(port_text.begin(), port_text.end(),
+                                    [](char c) { return c >= '0' && c <= '9'; });
+    const long port = digits ? std::stol(std::string(port_text)) : 0;
+    if (port < 1 || port > 65535) return invalid("port must be an integer from 1 to 65535");
+    out.port = static_cast<std::uint16_t>(port);
+  }
+  return out;
+}
+
+std::string_view to_string(log_level l) noexcept {
+  switch (l) {
+    case log_level::trace:
+      return "trace";
+    case log_level::debug:
+      return "debug";
+    case log_level::info:
+      return "info";
+    case log_level::warn:
+      return "warn";
+    case log_level::error:
+      return "error";
+    case log_level::off:
+      return "off";
+  }
+  return "info";
+}
+
+std::string_view to_string(log_format f) noexcept {
+  return f == log_format::json ? "json" : "text";
+}
+
+std::string_view to_string(discovery_style d) noexcept {
+  return d == discovery_style::entity ? "entity" : "device";
+}
+
+environment process_environment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value == nullptr || *value == '\0') return std::nullopt;
+    return std::string(value);
+  };
+}
+
+environment empty_environment() {
+  return [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+}
+
+environment environment_from(std::map<std::string, std::string, std::less<>> variables) {
+  return [variables = std::move(variables)](std::string_view name) -> std::optional<std::string> {
+    const auto found = variables.find(name);
+    if (found == variables.end() || found->second.empty()) return std::nullopt;
+    return found->second;
+  };
+}
+
+result<bridge_config> parse_config(std::string_view text, std::string_view file_name,
+                                   const environment& env) {
+  try {
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+      fail("", "the file is empty", config_errc::syntax);
+    }
+    structure_tracker tracker;
+    const ordered_json root = parse_json(text, tracker);
+    validator v(env, fs::path(file_name).parent_path(), tracker.duplicates());
+    return v.run(root);
+  } catch (const config_failure& f) {
+    return result<bridge_config>(f.code, format_failure(file_name, f));
+  }
+}
+
+result<bridge_config> load_config_file(const std::filesystem::path& path, const environment& env) {
+  const std::string name = path.string();
+  std::string text;
+  try {
+    text = read_file_bounded(path, max_config_file_size, "", "the file");
+  } catch (const config_failure& f) {
+    return result<bridge_config>(f.code, format_failure(name, f));
+  }
+  return parse_config(text, name, env);
+}
+
+nlohmann::json redacted_json(const bridge_config& config) {
+  const auto secret = [](const std::string& s) { return s.empty() ? std::string() : "***"; };
+  const auto& m = config.mqtt;
+  nlohmann::json pdus = nlohmann::json::array();
+  for (const auto& p : config.pdus) {
+    pdus.push_back({
+        {"id", p.id},
+        {"name", p.name},
+        {"host", p.host},
+        {"port", p.port},
+        {"snmp",
+         {{"version", p.snmp.version == snmp::version::v1 ? "1" : "2c"},
+          {"community", secret(p.snmp.community)},
+          {"write_community", secret(p.snmp.write_community)},
+          {"timeout_ms", p.snmp.timeout.count()},
+          {"retries", p.snmp.retries}}},
+        {"poll_interval_ms", p.poll_interval.count()},
+        {"max_varbinds", p.max_varbinds},
+        {"offline_after_failures", p.offline_after_failures},
+        {"command_timeout_ms", p.command_timeout.count()},
+        {"read_only", p.read_only},
+        {"protected_outlets", p.protected_outlets},
+    });
+  }
+  return {
+      {"mqtt",
+       {{"url", m.url},
+        {"client_id", m.client_id},
+        {"username", m.username},
+        {"password", secret(m.password)},
+        {"password_file", m.password_file},
+        {"base_topic", m.base_topic},
+        {"discovery_prefix", m.discovery_prefix},
+        {"keepalive_s", m.keepalive.count()},
+        {"qos", m.qos},
+        {"discovery", m.discovery},
+        {"discovery_mode", to_string(m.discovery_mode)},
+        {"retain_state", m.retain_state}}},
+      {"pdus", pdus},
+      {"log_level", to_string(config.logging.level)},
+      {"log_format", to_string(config.logging.format)},
+  };
+}
+
+std::string example_config() {
+  return std::string(example_text);
+}
+
+}  // namespace pdu2mqtt::app

@@ -1,0 +1,122 @@
+// `pdu2mqtt outlet HOST N on|off|reboot`: one SET, then read back until the PDU confirms.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <iostream>
+
+#include "pdu2mqtt/app/commands.hpp"
+#include "pdu2mqtt/pdu/reader.hpp"
+#include "run_io.hpp"
+#include "snmp_cli_options.hpp"
+
+namespace pdu2mqtt::app {
+
+namespace cp = cyberpower;
+
+namespace {
+
+struct outlet_options {
+  snmp_cli_options snmp;
+  std::string read_community = "public";
+  int outlet = 0;
+  std::string action;
+  int confirm_timeout_ms = 0;  // 0: 5 s for on/off, 20 s for reboot
+};
+
+cp::outlet_command command_for(const std::string& action) {
+  if (action == "off") return cp::outlet_command::immediate_off;
+  if (action == "reboot") return cp::outlet_command::immediate_reboot;
+  return cp::outlet_command::immediate_on;
+}
+
+// Why a SET failed, in words that point at the likely fix.
+std::string explain(const error& e) {
+  using snmp::errc;
+  if (e.code == errc::timeout) {
+    return e.to_string() +
+           "\n  (a PDU silently drops requests with a wrong community: check --community is the "
+           "write community)";
+  }
+  if (e.code == errc::no_access || e.code == errc::authorization_error ||
+      e.code == errc::not_writable || e.code == errc::read_only || e.code == errc::no_such_name) {
+    return e.to_string() + "\n  (the PDU refused the write: is --community the write community?)";
+  }
+  return e.to_string();
+}
+
+awaitable<int> switch_outlet(snmp::client& client, snmp::target read, snmp::target write,
+                             outlet_options options) {
+  auto size = co_await device::async_read_counts(client, read);
+  if (!size) {
+    std::cerr << "pdu2mqtt outlet: " << options.snmp.host << ": " << explain(size.err()) << "\n";
+    co_return 1;
+  }
+  if (options.outlet > size->outlets) {
+    std::cerr << "pdu2mqtt outlet: no such outlet " << options.outlet << ": the PDU has "
+              << size->outlets << " controllable outlets\n";
+    co_return 2;
+  }
+  const auto command = command_for(options.action);
+  const auto deadline = std::chrono::milliseconds(
+      options.confirm_timeout_ms > 0
+          ? options.confirm_timeout_ms
+          : (command == cp::outlet_command::immediate_reboot ? 20000 : 5000));
+  auto outcome =
+      co_await device::async_switch_outlet(client, read, write, options.outlet, command, deadline);
+  if (!outcome) {
+    std::cerr << "pdu2mqtt outlet: " << options.snmp.host << ": " << explain(outcome.err()) << "\n";
+    co_return 1;
+  }
+  if (outcome->lost_answer) {
+    std::cerr << "pdu2mqtt outlet: " << options.snmp.host << ": " << explain(*outcome->lost_answer)
+              << "\n  the SET may or may not have been applied; outlet " << options.outlet
+              << " now reports "
+              << (outcome->read_any ? device::to_string(outcome->confirmed) : "nothing") << "\n";
+    co_return 1;
+  }
+  if (!outcome->confirmed_expected) {
+    std::cerr << "pdu2mqtt outlet: outlet " << options.outlet << " still reports "
+              << device::to_string(outcome->confirmed) << " after " << outcome->latency.count()
+              << " ms; the command was accepted but not confirmed\n";
+    co_return 3;
+  }
+  std::cout << "outlet " << options.outlet << " is " << device::to_string(outcome->confirmed)
+            << " (confirmed in " << outcome->latency.count() << " ms)" << std::endl;
+  co_return 0;
+}
+
+}  // namespace
+
+void add_outlet_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("outlet", "Switch one outlet and wait until the PDU confirms");
+  auto options = std::make_shared<outlet_options>();
+  options->snmp.add_to(*cmd, "private");
+  cmd->add_option("outlet", options->outlet, "outlet number, from 1")
+      ->required()
+      ->check(CLI::Range(1, 96));
+  cmd->add_option("action", options->action, "on, off or reboot")
+      ->required()
+      ->transform(CLI::IsMember({"on", "off", "reboot"}, CLI::ignore_case));
+  cmd->add_option("--read-community", options->read_community,
+                  "community for reading the state back")
+      ->capture_default_str();
+  cmd->add_option("--confirm-timeout-ms", options->confirm_timeout_ms,
+                  "how long to wait for the PDU to report the new state (default 5000, reboot "
+                  "20000)");
+  cmd->callback([options] {
+    auto write = make_target(options->snmp);
+    if (!write) {
+      std::cerr << "pdu2mqtt outlet: " << write.err().detail << "\n";
+      throw CLI::RuntimeError(2);
+    }
+    snmp::target read = *write;
+    read.community = options->read_community;
+    asio::io_context io;
+    auto client = snmp::client::create(io.get_executor(),
+                                       asio::ip::udp::endpoint(write->endpoint.protocol(), 0));
+    const int code = run_to_completion(io, switch_outlet(*client, read, *write, *options));
+    client->close();
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+}
+
+}  // namespace pdu2mqtt::app

@@ -1,0 +1,189 @@
+// `pdu2mqtt simulate`: a simulated CyberPower switched PDU answering SNMP v1/v2c on UDP until
+// SIGINT/SIGTERM. Prints one "listening" line once bound, which tests and demos wait for.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "pdu2mqtt/app/commands.hpp"
+#include "pdu2mqtt/common/result.hpp"
+#include "pdu2mqtt/sim/simulator.hpp"
+#include "pdu2mqtt/snmp/udp_agent.hpp"
+
+namespace pdu2mqtt::app {
+
+namespace {
+
+using asio::ip::udp;
+
+struct simulate_options {
+  std::string listen = "127.0.0.1:16161";
+  std::size_t outlets = 8;
+  std::size_t banks = 2;
+  int apply_delay_ms = 500;
+  int reboot_off_ms = 5000;
+  std::size_t max_varbinds = 12;
+  std::string community = "public";
+  std::string write_community = "private";
+  std::string name = "pdu2mqtt-sim";
+  std::string serial = "SIM000000001";
+  std::string model = "PDU41004";
+  double outlet_current_a = 0.5;
+};
+
+std::string describe(const udp::endpoint& ep) {
+  std::ostringstream out;
+  out << ep;
+  return out.str();
+}
+
+// "host:port" or "[v6]:port"; port 0 asks the kernel for a free one (tests use that).
+result<udp::endpoint> parse_listen(const std::string& text) {
+  const auto invalid = [&](const std::string& why) {
+    return error{std::make_error_code(std::errc::invalid_argument), "'" + text + "': " + why};
+  };
+  std::string host;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find("]:");
+    if (close == std::string::npos) return invalid("expected [IPv6]:PORT");
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || text.find(':') != colon) return invalid("expected HOST:PORT");
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  unsigned port_number = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), port_number);
+  if (ec != std::errc{} || end != port.data() + port.size() || port.empty() ||
+      port_number > 65535) {
+    return invalid("port must be a number from 0 to 65535");
+  }
+  if (host.empty()) return invalid("no host");
+  asio::io_context io;
+  udp::resolver resolver(io);
+  std::error_code resolve_ec;
+  auto found = resolver.resolve(host, port, udp::resolver::passive | udp::resolver::numeric_service,
+                                resolve_ec);
+  if (resolve_ec || found.empty()) {
+    return error{resolve_ec ? resolve_ec : std::make_error_code(std::errc::invalid_argument),
+                 "cannot resolve '" + host + "'"};
+  }
+  return found.begin()->endpoint();
+}
+
+std::string plural(std::size_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+void run_simulator(const simulate_options& o) {
+  auto listen = parse_listen(o.listen);
+  if (!listen) {
+    std::cerr << "pdu2mqtt simulate: --listen: " << listen.err().to_string() << "\n";
+    throw CLI::RuntimeError(1);
+  }
+
+  sim::simulator_options sim_options;
+  sim_options.outlets = o.outlets;
+  sim_options.banks = o.banks;
+  sim_options.name = o.name;
+  sim_options.serial = o.serial;
+  sim_options.model = o.model;
+  sim_options.apply_delay = std::chrono::milliseconds(o.apply_delay_ms);
+  sim_options.reboot_off_time = std::chrono::milliseconds(o.reboot_off_ms);
+  sim_options.default_current_a = o.outlet_current_a;
+  sim_options.agent.read_community = o.community;
+  sim_options.agent.write_community = o.write_community;
+  sim_options.agent.max_request_varbinds = o.max_varbinds;
+
+  asio::io_context io;
+  std::shared_ptr<sim::simulator> pdu;
+  try {
+    pdu = sim::simulator::create(io.get_executor(), sim_options);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "pdu2mqtt simulate: " << e.what() << "\n";
+    throw CLI::RuntimeError(1);
+  }
+
+  auto served = snmp::udp_agent::create(
+      io.get_executor(), *listen, *pdu, sim_options.agent,
+      [pdu](const udp::endpoint& peer) { pdu->set_request_source(describe(peer)); });
+  if (!served) {
+    std::cerr << "pdu2mqtt simulate: " << served.err().to_string() << "\n";
+    throw CLI::RuntimeError(1);
+  }
+  auto agent = *served;
+  pdu->attach_agent_counters(&agent->counters());
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const std::error_code& ec, int signal_number) {
+    if (ec) return;
+    spdlog::info("simulated PDU: signal {}, shutting down", signal_number);
+    agent->close();
+    pdu->stop();
+  });
+
+  std::cout << "simulated PDU listening on udp " << describe(agent->local_endpoint()) << " ("
+            << plural(o.outlets, "outlet") << ", " << plural(o.banks, "bank") << ")" << std::endl;
+  io.run();
+  pdu->attach_agent_counters(nullptr);
+  spdlog::info("simulated PDU: stopped after {} requests ({} SETs accepted)",
+               agent->counters().requests, agent->counters().sets_accepted);
+}
+
+}  // namespace
+
+void add_simulate_command(CLI::App& app) {
+  auto options = std::make_shared<simulate_options>();
+  auto* cmd = app.add_subcommand(
+      "simulate", "Run a simulated CyberPower switched PDU (SNMP v1/v2c agent on UDP)");
+  cmd->add_option("--listen", options->listen, "UDP HOST:PORT to answer on (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--outlets", options->outlets, "Number of switched outlets")
+      ->check(CLI::Range(1, 96))
+      ->capture_default_str();
+  cmd->add_option("--banks", options->banks, "Number of banks (outlets split evenly; 0 = none)")
+      ->check(CLI::Range(0, 12))
+      ->capture_default_str();
+  cmd->add_option("--apply-delay-ms", options->apply_delay_ms,
+                  "Delay before an immediate outlet command takes effect")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
+  cmd->add_option("--reboot-off-ms", options->reboot_off_ms,
+                  "How long an outlet stays off during a reboot")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
+  cmd->add_option("--max-varbinds", options->max_varbinds,
+                  "Requests with more varbinds are dropped unanswered, like real units")
+      ->check(CLI::Range(1, 2048))
+      ->capture_default_str();
+  cmd->add_option("--community", options->community, "Read community")->capture_default_str();
+  cmd->add_option("--write-community", options->write_community, "Write community (may also read)")
+      ->capture_default_str();
+  cmd->add_option("--name", options->name, "PDU name (ePDUIdentName, sysName)")
+      ->capture_default_str();
+  cmd->add_option("--serial", options->serial, "Serial number (ePDUIdentSerialNumber)")
+      ->capture_default_str();
+  cmd->add_option("--model", options->model, "Model number (ePDUIdentModelNumber)")
+      ->capture_default_str();
+  cmd->add_option("--outlet-current-a", options->outlet_current_a,
+                  "Current each outlet draws while on, in amps")
+      ->check(CLI::Range(0.0, 16.0))
+      ->capture_default_str();
+  cmd->callback([options] {
+    if (options->banks > options->outlets) {
+      throw CLI::ValidationError("--banks", "cannot exceed --outlets");
+    }
+    run_simulator(*options);
+  });
+}
+
+}  // namespace pdu2mqtt::app

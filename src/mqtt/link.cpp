@@ -1,0 +1,467 @@
+// The bridge's MQTT connection on Paho's async_client: Paho's threads only post into our
+// executor; reconnecting (with capped exponential backoff) is driven by a steady_timer there.
+#include "pdu2mqtt/mqtt/link.hpp"
+
+#include <mqtt/async_client.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
+#include <map>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+namespace pdu2mqtt::mqtt {
+namespace {
+
+namespace paho = ::mqtt;
+
+// Paho's default connect timeout is 30 s; a broker that does not answer a CONNECT within this
+// is treated like a refused connection, so the backoff schedule keeps its pace.
+constexpr std::chrono::seconds connect_timeout{10};
+// After the grace for in-flight publishes, how long stop() waits for Paho to send DISCONNECT.
+constexpr std::chrono::milliseconds disconnect_slack{250};
+constexpr std::chrono::milliseconds destructor_grace{250};
+
+struct scheme_mapping {
+  std::string_view ours;
+  std::string_view paho;
+  std::string_view default_port;
+};
+
+// Paho C speaks tcp:// and ssl://; mqtt:// and mqtts:// are the names users know (and the
+// IANA-registered ports 1883 and 8883).
+constexpr scheme_mapping schemes[] = {
+    {"mqtt", "tcp", "1883"},
+    {"tcp", "tcp", "1883"},
+    {"mqtts", "ssl", "8883"},
+    {"ssl", "ssl", "8883"},
+};
+
+struct server_address {
+  std::string uri;  // as Paho takes it
+  bool tls = false;
+};
+
+server_address paho_address(const std::string& url) {
+  const auto separator = url.find("://");
+  if (separator == std::string::npos) {
+    throw std::invalid_argument("MQTT URL \"" + url + "\" has no scheme (mqtt:// or mqtts://)");
+  }
+  const std::string_view scheme = std::string_view(url).substr(0, separator);
+  const auto* mapping = std::find_if(std::begin(schemes), std::end(schemes),
+                                     [&](const scheme_mapping& m) { return m.ours == scheme; });
+  if (mapping == std::end(schemes)) {
+    throw std::invalid_argument("MQTT URL \"" + url + "\": unsupported scheme \"" +
+                                std::string(scheme) + "\" (mqtt:// or mqtts://)");
+  }
+  std::string authority = url.substr(separator + 3);
+  if (!authority.empty() && authority.back() == '/') authority.pop_back();
+  if (authority.empty() || authority.find('/') != std::string::npos) {
+    throw std::invalid_argument("MQTT URL \"" + url + "\" needs host[:port] and no path");
+  }
+  // "[v6]:port" keeps its colons inside the brackets.
+  const auto host_end = authority.front() == '[' ? authority.find(']') : 0;
+  if (host_end == std::string::npos) {
+    throw std::invalid_argument("MQTT URL \"" + url + "\": unterminated [IPv6] host");
+  }
+  if (authority.find(':', host_end) == std::string::npos) {
+    authority += ':';
+    authority += mapping->default_port;
+  }
+  return {std::string(mapping->paho) + "://" + authority, mapping->paho == "ssl"};
+}
+
+// Paho reports a refused CONNECT with the CONNACK return code (MQTT 3.1.1 3.2.2.3), and its
+// own failures with negative codes.
+std::string connect_failure(int rc) {
+  switch (rc) {
+    case 1:
+      return "broker refused the connection: unacceptable protocol version";
+    case 2:
+      return "broker refused the connection: client identifier rejected";
+    case 3:
+      return "broker refused the connection: server unavailable";
+    case 4:
+      return "broker refused the connection: bad user name or password";
+    case 5:
+      return "broker refused the connection: not authorized";
+    default:
+      return paho::exception::error_str(rc) + " (Paho code " + std::to_string(rc) + ")";
+  }
+}
+
+// A user:password@ prefix would be a secret in the log.
+std::string loggable_url(const std::string& url) {
+  const auto at = url.find('@');
+  const auto separator = url.find("://");
+  if (at == std::string::npos || separator == std::string::npos) return url;
+  return url.substr(0, separator + 3) + "***@" + url.substr(at + 1);
+}
+
+// Everything the link owns. It lives in a shared_ptr so that work posted from Paho's threads
+// and timer handlers hold only a weak_ptr and find out on our thread whether it still exists.
+// All members are touched on the executor's thread only, except `paho_side_` (immutable after
+// init()) which Paho's threads read.
+class link_state : public std::enable_shared_from_this<link_state> {
+ public:
+  link_state(asio::any_io_executor executor, link_options options)
+      : executor_(std::move(executor)),
+        options_(std::move(options)),
+        address_(paho_address(options_.url)),
+        backoff_(options_.min_backoff),
+        timer_(executor_) {}
+
+  // Two-phase because Paho's callbacks need weak_from_this().
+  void init() {
+    paho_side_ = {executor_, weak_from_this()};
+    connect_listener_.paho_side = &paho_side_;
+    subscribe_listener_.paho_side = &paho_side_;
+
+    client_ = std::make_unique<paho::async_client>(address_.uri, options_.client_id);
+    const poster post = paho_side_;
+    client_->set_connected_handler([post](const std::string&) {
+      never_throw([&] { post([](link_state& self) { self.on_connected(); }); });
+    });
+    client_->set_connection_lost_handler([post](const std::string& cause) {
+      never_throw([&] { post([cause](link_state& self) { self.on_connection_lost(cause); }); });
+    });
+    client_->set_message_callback([post](paho::const_message_ptr received) {
+      if (!received) return;
+      never_throw([&] {
+        // The retain flag exactly as the broker set it (MQTT 3.1.1 3.3.1.3): 1 for a message
+        // from the retained store, 0 for a live one; the bridge ignores retained commands.
+        message delivered{received->get_topic(), received->to_string(), received->get_qos(),
+                          received->is_retained()};
+        post([delivered = std::move(delivered)](link_state& self) mutable {
+          self.on_message(std::move(delivered));
+        });
+      });
+    });
+
+    connect_options_.set_mqtt_version(MQTTVERSION_3_1_1);
+    // Clean session (MQTT 3.1.1 3.1.2.4): the bridge re-subscribes and re-publishes its state
+    // on every connect, so nothing from an earlier session is wanted.
+    connect_options_.set_clean_session(true);
+    connect_options_.set_keep_alive_interval(options_.keepalive);
+    connect_options_.set_connect_timeout(connect_timeout);
+    // Our timer reconnects: Paho's automatic reconnect works in whole seconds and does not
+    // retry a first connect that failed.
+    connect_options_.set_automatic_reconnect(false);
+    if (!options_.will_topic.empty()) {
+      // Retained, so a subscriber that arrives later still sees that we are gone
+      // (MQTT 3.1.1 3.1.2.5-3.1.2.7); QoS 1 so the broker's delivery is acknowledged.
+      connect_options_.set_will(
+          paho::will_options(options_.will_topic, options_.will_payload, 1, true));
+    }
+    if (!options_.username.empty()) connect_options_.set_user_name(options_.username);
+    if (!options_.password.empty()) connect_options_.set_password(options_.password);
+    // Paho C refuses an ssl:// connect without SSL options; the defaults verify the server
+    // against the system trust store.
+    if (address_.tls) connect_options_.set_ssl(paho::ssl_options());
+  }
+
+  ~link_state() {
+    // The client first: once MQTTAsync_destroy returns no Paho thread uses the listeners.
+    client_.reset();
+  }
+
+  void start() {
+    if (started_ || stopped_) return;
+    started_ = true;
+    // A started link is outstanding work, like a pending read on a socket: the io_context's
+    // run() keeps waiting for broker events until stop().
+    work_ = asio::prefer(executor_, asio::execution::outstanding_work.tracked);
+    spdlog::info("MQTT: connecting to {} as \"{}\"", loggable_url(options_.url),
+                 options_.client_id);
+    connect();
+  }
+
+  void stop(std::chrono::milliseconds grace) {
+    if (stopped_) return;
+    stopped_ = true;
+    timer_.cancel();
+    work_ = asio::any_io_executor();
+    const bool was_started = std::exchange(started_, false);
+    const bool was_connected = std::exchange(connected_, false);
+    connecting_ = false;
+    if (!was_started) return;
+    if (was_connected) wait_for_in_flight(grace);
+    try {
+      // Timeout 0: in-flight publishes were waited for above. Paho's own disconnect timeout
+      // is not used because Paho C 1.3.11 only notices the last PUBACK on its next polling
+      // round, so DISCONNECT would go out at timeout + ~250 ms even when nothing is pending.
+      // After a DISCONNECT the broker discards the will (MQTT 3.1.1 3.1.2.5).
+      const auto token = client_->disconnect(0);
+      if (token->wait_for(disconnect_slack)) {
+        spdlog::info("MQTT: disconnected from {}", loggable_url(options_.url));
+      } else {
+        spdlog::warn("MQTT: DISCONNECT not confirmed within {} ms; closing anyway",
+                     disconnect_slack.count());
+      }
+    } catch (const paho::exception& ex) {
+      // MQTTASYNC_DISCONNECTED: there was no connection to close.
+      spdlog::debug("MQTT: disconnect: {}", ex.what());
+    }
+  }
+
+  void subscribe(const std::string& filter, int qos) {
+    subscriptions_[filter] = qos;
+    if (connected_) send_subscribe(filter, qos);
+  }
+
+  void unsubscribe(const std::string& filter) {
+    if (subscriptions_.erase(filter) == 0 || !connected_) return;
+    try {
+      client_->unsubscribe(filter);
+    } catch (const std::exception& ex) {
+      spdlog::warn("MQTT: unsubscribe {}: {}", filter, ex.what());
+    }
+  }
+
+  void publish(const std::string& topic, const std::string& payload, int qos, bool retain) {
+    if (!connected_) {
+      ++stats_.dropped_while_offline;
+      return;
+    }
+    try {
+      client_->publish(topic, payload.data(), payload.size(), qos, retain);
+      ++stats_.published;
+    } catch (const paho::exception& ex) {
+      // The loss has happened in Paho but its callback is still on the way to us.
+      if (ex.get_return_code() == MQTTASYNC_DISCONNECTED) {
+        ++stats_.dropped_while_offline;
+        return;
+      }
+      // MQTTASYNC_MAX_MESSAGES_INFLIGHT and friends: the bridge re-publishes state anyway.
+      spdlog::warn("MQTT: publish to {} failed: {}", topic, ex.what());
+    } catch (const std::exception& ex) {
+      spdlog::warn("MQTT: publish to {} failed: {}", topic, ex.what());
+    }
+  }
+
+  link::message_handler message_handler_;
+  link::connection_handler connection_handler_;
+  link_stats stats_;
+  bool connected_ = false;
+
+ private:
+  // Copied into every Paho callback; the only state Paho's threads read.
+  struct poster {
+    asio::any_io_executor executor;
+    std::weak_ptr<link_state> state;
+
+    template <class F>
+    void operator()(F&& work) const {
+      asio::post(executor, [state = state, work = std::forward<F>(work)]() mutable {
+        if (const auto self = state.lock()) work(*self);
+      });
+    }
+  };
+
+  // Wraps everything Paho calls: an exception must not unwind into Paho's C code. The only
+  // candidate is bad_alloc, and losing one event is the lesser harm.
+  template <class F>
+  static void never_throw(F&& body) noexcept {
+    try {
+      body();
+    } catch (...) {
+    }
+  }
+
+  struct connect_listener final : paho::iaction_listener {
+    const poster* paho_side = nullptr;
+    // Success is reported by the connected handler (Paho calls it after the token's success).
+    void on_success(const paho::token&) override {}
+    void on_failure(const paho::token& token) override {
+      never_throw([&] {
+        (*paho_side)(
+            [rc = token.get_return_code()](link_state& self) { self.on_connect_failed(rc); });
+      });
+    }
+  };
+
+  struct subscribe_listener final : paho::iaction_listener {
+    const poster* paho_side = nullptr;
+    void on_success(const paho::token&) override {}
+    // MQTT 3.1.1 3.9.3: a SUBACK return code 0x80 means the broker refused the filter.
+    void on_failure(const paho::token& token) override {
+      never_throw([&] {
+        std::string filters;
+        if (const auto topics = token.get_topics()) {
+          for (std::size_t i = 0; i < topics->size(); ++i) {
+            filters += (i ? " " : "") + (*topics)[i];
+          }
+        }
+        (*paho_side)([filters = std::move(filters), rc = token.get_return_code()](link_state&) {
+          spdlog::warn("MQTT: subscription to {} refused: {}", filters,
+                       paho::exception::error_str(rc));
+        });
+      });
+    }
+  };
+
+  // QoS 1/2 publishes whose handshake has not finished (QoS 0 ones are queued ahead of the
+  // DISCONNECT and written first).
+  void wait_for_in_flight(std::chrono::milliseconds grace) {
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    const auto in_flight = client_->get_pending_delivery_tokens();
+    std::size_t unfinished = 0;
+    for (const auto& token : in_flight) {
+      // Paho's wait_for() takes whole milliseconds.
+      const auto remaining = std::max(std::chrono::milliseconds::zero(),
+                                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          deadline - std::chrono::steady_clock::now()));
+      try {
+        if (!token->wait_for(remaining)) ++unfinished;
+      } catch (const paho::exception&) {
+        // That publish failed: it is no longer in flight either.
+      }
+    }
+    if (unfinished > 0) {
+      spdlog::warn("MQTT: stopping with {} of {} publishes unacknowledged after {} ms", unfinished,
+                   in_flight.size(), grace.count());
+    }
+  }
+
+  void connect() {
+    if (stopped_ || connected_ || connecting_) return;
+    connecting_ = true;
+    try {
+      client_->connect(connect_options_, nullptr, connect_listener_);
+    } catch (const paho::exception& ex) {
+      connecting_ = false;
+      spdlog::warn("MQTT: cannot start connecting to {}: {}", loggable_url(options_.url),
+                   ex.what());
+      schedule_reconnect();
+    }
+  }
+
+  void schedule_reconnect() {
+    if (stopped_) return;
+    timer_.expires_after(backoff_);
+    backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+    timer_.async_wait([weak = weak_from_this()](std::error_code ec) {
+      if (ec) return;
+      if (const auto self = weak.lock()) self->connect();
+    });
+  }
+
+  void on_connected() {
+    if (stopped_) return;
+    connecting_ = false;
+    connected_ = true;
+    backoff_ = options_.min_backoff;
+    ++stats_.connects;
+    spdlog::info("MQTT: connected to {} as \"{}\"", loggable_url(options_.url), options_.client_id);
+    // Clean session: the broker has forgotten every subscription (MQTT 3.1.1 3.1.2.4).
+    for (const auto& [filter, qos] : subscriptions_) {
+      send_subscribe(filter, qos);
+    }
+    if (connection_handler_) connection_handler_(true);
+  }
+
+  void on_connect_failed(int rc) {
+    if (stopped_) return;
+    connecting_ = false;
+    spdlog::warn("MQTT: cannot connect to {}: {}; retrying in {} ms", loggable_url(options_.url),
+                 connect_failure(rc), backoff_.count());
+    schedule_reconnect();
+  }
+
+  void on_connection_lost(const std::string& cause) {
+    if (stopped_ || !connected_) return;
+    connected_ = false;
+    ++stats_.connection_losses;
+    spdlog::warn("MQTT: connection to {} lost{}{}; reconnecting in {} ms",
+                 loggable_url(options_.url), cause.empty() ? "" : ": ", cause, backoff_.count());
+    schedule_reconnect();
+    if (connection_handler_) connection_handler_(false);
+  }
+
+  void on_message(message delivered) {
+    if (stopped_) return;
+    ++stats_.received;
+    if (message_handler_) message_handler_(delivered);
+  }
+
+  void send_subscribe(const std::string& filter, int qos) {
+    try {
+      client_->subscribe(filter, qos, nullptr, subscribe_listener_);
+    } catch (const std::exception& ex) {
+      // Disconnected meanwhile: the next connect subscribes again.
+      spdlog::warn("MQTT: subscribe {}: {}", filter, ex.what());
+    }
+  }
+
+  asio::any_io_executor executor_;
+  asio::any_io_executor work_;
+  link_options options_;
+  server_address address_;
+  std::chrono::milliseconds backoff_;
+  asio::steady_timer timer_;
+  std::map<std::string, int> subscriptions_;
+  bool started_ = false;
+  bool stopped_ = false;
+  bool connecting_ = false;
+  paho::connect_options connect_options_;
+  // Paho refers to these until client_ is destroyed (first, see ~link_state).
+  poster paho_side_;
+  connect_listener connect_listener_;
+  subscribe_listener subscribe_listener_;
+  std::unique_ptr<paho::async_client> client_;
+};
+
+}  // namespace
+
+struct link::impl {
+  std::shared_ptr<link_state> state;
+};
+
+link::link(asio::any_io_executor executor, link_options options) : impl_(std::make_unique<impl>()) {
+  impl_->state = std::make_shared<link_state>(std::move(executor), std::move(options));
+  impl_->state->init();
+}
+
+link::~link() {
+  if (impl_) impl_->state->stop(destructor_grace);
+}
+
+void link::on_message(message_handler handler) {
+  impl_->state->message_handler_ = std::move(handler);
+}
+
+void link::on_connection(connection_handler handler) {
+  impl_->state->connection_handler_ = std::move(handler);
+}
+
+void link::start() {
+  impl_->state->start();
+}
+
+void link::subscribe(const std::string& filter, int qos) {
+  impl_->state->subscribe(filter, qos);
+}
+
+void link::unsubscribe(const std::string& filter) {
+  impl_->state->unsubscribe(filter);
+}
+
+void link::publish(const std::string& topic, const std::string& payload, int qos, bool retain) {
+  impl_->state->publish(topic, payload, qos, retain);
+}
+
+void link::stop(std::chrono::milliseconds grace) {
+  impl_->state->stop(grace);
+}
+
+bool link::connected() const noexcept {
+  return impl_->state->connected_;
+}
+
+const link_stats& link::stats() const noexcept {
+  return impl_->state->stats_;
+}
+
+}  // namespace pdu2mqtt::mqtt

@@ -1,0 +1,144 @@
+// CyberPower request lists and varbind parsing. Real firmware sends NULL for some columns
+// and INTEGER for Gauge ones (reference walk of a PDU44005), so every read is tolerant.
+#include "pdu2mqtt/pdu/cyberpower_profile.hpp"
+
+#include <algorithm>
+
+namespace pdu2mqtt::device {
+
+namespace cp = cyberpower;
+using snmp::oid;
+using snmp::varbind;
+
+namespace {
+
+// PDU strings are untrusted: bounded, and cut at the first NUL some agents pad with.
+std::string text(const snmp::value& v) {
+  constexpr std::size_t max_text = 128;
+  auto bytes = snmp::as_octets(v);
+  if (!bytes) return {};
+  std::string out(bytes->substr(0, std::min(bytes->find('\0'), max_text)));
+  return out;
+}
+
+std::optional<std::int64_t> number(const snmp::value& v) {
+  return snmp::as_integer(v);
+}
+
+int count(const snmp::value& v, int max) {
+  auto n = number(v).value_or(0);
+  return static_cast<int>(std::clamp<std::int64_t>(n, 0, max));
+}
+
+}  // namespace
+
+std::vector<oid> identity_request() {
+  return {cp::system::descr,
+          cp::system::object_id,
+          cp::system::up_time,
+          cp::system::name,
+          cp::system::location,
+          cp::system::contact,
+          cp::ident::name,
+          cp::ident::model,
+          cp::ident::serial,
+          cp::ident::firmware_rev,
+          cp::ident::hardware_rev,
+          cp::ident::device_rating_a,
+          cp::counts::controlled_outlets,
+          cp::counts::banks};
+}
+
+identity_and_counts parse_identity(std::span<const varbind> vbs) {
+  identity_and_counts out;
+  const auto at = [&](std::size_t i) -> const snmp::value& {
+    static const snmp::value absent = snmp::no_such_object{};
+    return i < vbs.size() ? vbs[i].value : absent;
+  };
+  auto& id = out.id;
+  id.sys_descr = text(at(0));
+  if (const auto* o = std::get_if<oid>(&at(1))) id.sys_object_id = o->to_string();
+  if (const auto* t = std::get_if<snmp::time_ticks>(&at(2))) id.uptime_ticks = t->value;
+  id.sys_name = text(at(3));
+  id.sys_location = text(at(4));
+  id.sys_contact = text(at(5));
+  id.name = text(at(6));
+  id.model = text(at(7));
+  id.serial = text(at(8));
+  id.firmware = text(at(9));
+  id.hardware = text(at(10));
+  if (auto r = number(at(11))) id.rating_a = static_cast<int>(*r);
+  // The MIB allows 24 outlets in the legacy table and 96 rows in ePDU2; 12 banks.
+  out.size.outlets = count(at(12), 96);
+  out.size.banks = count(at(13), 12);
+  return out;
+}
+
+std::vector<oid> status_request(const counts& size) {
+  std::vector<oid> out;
+  out.reserve(static_cast<std::size_t>(size.outlets * 4 + size.banks * 2));
+  for (int n = 1; n <= size.outlets; ++n) {
+    const auto row = static_cast<std::uint32_t>(n);
+    out.push_back(cp::outlet::config_name.child(row));
+    out.push_back(cp::outlet::state.child(row));
+    out.push_back(cp::outlet::command_pending.child(row));
+    out.push_back(cp::outlet::bank.child(row));
+  }
+  for (int b = 1; b <= size.banks; ++b) {
+    const auto row = static_cast<std::uint32_t>(b);
+    out.push_back(cp::bank::load.child(row));
+    out.push_back(cp::bank::load_state.child(row));
+  }
+  return out;
+}
+
+void parse_status(const counts& size, std::span<const varbind> vbs, std::vector<outlet>& outlets,
+                  std::vector<bank>& banks) {
+  const auto at = [&](std::size_t i) -> const snmp::value& {
+    static const snmp::value absent = snmp::no_such_object{};
+    return i < vbs.size() ? vbs[i].value : absent;
+  };
+  outlets.resize(static_cast<std::size_t>(size.outlets));
+  banks.resize(static_cast<std::size_t>(size.banks));
+  std::size_t i = 0;
+  for (int n = 1; n <= size.outlets; ++n) {
+    auto& o = outlets[static_cast<std::size_t>(n - 1)];
+    o.number = n;
+    o.name = text(at(i++));
+    const auto state = number(at(i++));
+    o.state = state == 1 ? power_state::on : state == 2 ? power_state::off : power_state::unknown;
+    o.command_pending = number(at(i++)) == 1;
+    const auto b = number(at(i++));
+    o.bank = b && *b > 0 ? std::optional<int>(static_cast<int>(*b)) : std::nullopt;
+  }
+  for (int n = 1; n <= size.banks; ++n) {
+    auto& b = banks[static_cast<std::size_t>(n - 1)];
+    b.number = n;
+    const auto tenths = number(at(i++));
+    b.current_a =
+        tenths ? std::optional<double>(static_cast<double>(*tenths) / 10.0) : std::nullopt;
+    switch (number(at(i++)).value_or(0)) {
+      case 1:
+        b.load = load_state::normal;
+        break;
+      case 2:
+        b.load = load_state::low;
+        break;
+      case 3:
+        b.load = load_state::near_overload;
+        break;
+      case 4:
+        b.load = load_state::overload;
+        break;
+      default:
+        b.load = load_state::unknown;
+    }
+  }
+}
+
+varbind outlet_command_varbind(int outlet, cp::outlet_command command) {
+  return {cp::outlet::command.child(static_cast<std::uint32_t>(outlet)),
+          static_cast<std::int32_t>(command)};
+}
+
+}  // namespace pdu2mqtt::device

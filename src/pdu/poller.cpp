@@ -1,0 +1,362 @@
+// The per-PDU loop: commands first (in arrival order), then a poll, then wait for the next
+// interval or a wake-up. Requests to one PDU never overlap: real units take one at a time.
+#include "pdu2mqtt/pdu/poller.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "pdu2mqtt/pdu/cyberpower_profile.hpp"
+#include "pdu2mqtt/pdu/reader.hpp"
+
+namespace pdu2mqtt::device {
+
+namespace cp = cyberpower;
+using clock = std::chrono::steady_clock;
+
+std::string_view command_name(outlet_action a) noexcept {
+  switch (a) {
+    case outlet_action::on:
+      return "ON";
+    case outlet_action::off:
+      return "OFF";
+    case outlet_action::reboot:
+      return "REBOOT";
+  }
+  return "?";
+}
+
+namespace {
+
+cp::outlet_command snmp_command(outlet_action a) {
+  switch (a) {
+    case outlet_action::off:
+      return cp::outlet_command::immediate_off;
+    case outlet_action::reboot:
+      return cp::outlet_command::immediate_reboot;
+    case outlet_action::on:
+      break;
+  }
+  return cp::outlet_command::immediate_on;
+}
+
+// The poll asks for the counts and sysUpTime too, so a PDU replaced or restarted with another
+// shape is noticed on the next poll, not never.
+std::vector<snmp::oid> poll_request(const counts& size) {
+  std::vector<snmp::oid> oids{cp::counts::controlled_outlets, cp::counts::banks,
+                              cp::system::up_time};
+  auto status = status_request(size);
+  oids.insert(oids.end(), std::make_move_iterator(status.begin()),
+              std::make_move_iterator(status.end()));
+  return oids;
+}
+constexpr std::size_t poll_header = 3;
+
+}  // namespace
+
+std::shared_ptr<poller> poller::create(asio::any_io_executor executor,
+                                       std::shared_ptr<snmp::client> snmp, poller_settings settings,
+                                       poller_callbacks callbacks) {
+  return std::shared_ptr<poller>(
+      new poller(executor, std::move(snmp), std::move(settings), std::move(callbacks)));
+}
+
+poller::poller(asio::any_io_executor executor, std::shared_ptr<snmp::client> snmp,
+               poller_settings settings, poller_callbacks callbacks)
+    : executor_(executor),
+      snmp_(std::move(snmp)),
+      settings_(std::move(settings)),
+      callbacks_(std::move(callbacks)),
+      wakeup_(executor),
+      effective_max_varbinds_(settings_.read.max_varbinds) {}
+
+void poller::start() {
+  auto self = shared_from_this();
+  asio::co_spawn(
+      executor_, [self] { return self->run(); },
+      [id = settings_.id](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::critical("[{}] poller stopped by an unexpected error: {}", id, ex.what());
+        }
+      });
+}
+
+void poller::stop() {
+  stopped_ = true;
+  wakeup_.cancel();
+}
+
+void poller::refresh() {
+  refresh_requested_ = true;
+  wakeup_.cancel();
+}
+
+std::optional<std::string> poller::refusal(const command_request& r) const {
+  if (settings_.read_only) return "this PDU is read-only (read_only: true): no command is sent";
+  if (!current_) return "the PDU has not been read yet";
+  if (!online_) return "the PDU is offline: the command was not sent";
+  const int outlets = current_->size.outlets;
+  if (r.outlet < 1 || r.outlet > outlets) {
+    return "no outlet " + std::to_string(r.outlet) + ": this PDU has " + std::to_string(outlets) +
+           " outlets";
+  }
+  if (r.action != outlet_action::on && settings_.protected_outlets.contains(r.outlet)) {
+    return "outlet " + std::to_string(r.outlet) +
+           " is protected (protected_outlets): OFF and REBOOT are refused";
+  }
+  if (queue_.size() >= settings_.max_queued_commands) {
+    return "too many commands waiting for this PDU (" +
+           std::to_string(settings_.max_queued_commands) + "): refused";
+  }
+  return std::nullopt;
+}
+
+void poller::submit(command_request request) {
+  if (auto why = refusal(request)) {
+    report(std::move(request), std::move(*why));
+    return;
+  }
+  queue_.push_back(std::move(request));
+  wakeup_.cancel();
+}
+
+void poller::report(command_request request, std::string error_text) {
+  command_report r;
+  if (current_ && request.outlet >= 1 && request.outlet <= current_->size.outlets) {
+    r.state = current_->outlets[static_cast<std::size_t>(request.outlet - 1)].state;
+  }
+  r.request = std::move(request);
+  r.error = std::move(error_text);
+  if (callbacks_.command_done) callbacks_.command_done(r);
+}
+
+awaitable<void> poller::run() {
+  while (!stopped_) {
+    const auto cycle_start = clock::now();
+    while (!queue_.empty() && !stopped_) {
+      auto next = std::move(queue_.front());
+      queue_.pop_front();
+      co_await execute(std::move(next));
+    }
+    if (stopped_) break;
+    refresh_requested_ = false;
+    if (discovered_) {
+      co_await poll();
+    } else {
+      co_await discover();
+    }
+    if (stopped_ || !queue_.empty() || refresh_requested_) continue;
+    wakeup_.expires_at(cycle_start + settings_.poll_interval);
+    co_await wakeup_.async_wait(as_tuple_awaitable);
+  }
+}
+
+awaitable<result<std::vector<snmp::varbind>>> poller::read(std::vector<snmp::oid> oids) {
+  snmp::target t = settings_.read;
+  t.max_varbinds = effective_max_varbinds_;
+  auto got = co_await snmp_->async_get(t, oids);
+  if (!got && got.code() == snmp::errc::timeout && answered_recently_ &&
+      effective_max_varbinds_ > 1 && oids.size() > 1) {
+    // CyberPower agents silently drop requests with too many varbinds: a PDU that answered a
+    // moment ago and now says nothing to a large request gets smaller ones from now on.
+    effective_max_varbinds_ = std::max<std::size_t>(1, effective_max_varbinds_ / 2);
+    answered_recently_ = false;
+    spdlog::warn("[{}] no answer to a request of {} varbinds; using at most {} from now on",
+                 settings_.id, t.max_varbinds, effective_max_varbinds_);
+    t.max_varbinds = effective_max_varbinds_;
+    got = co_await snmp_->async_get(t, std::move(oids));
+  }
+  if (got) {
+    answered_recently_ = true;
+  } else if (got.code() == snmp::errc::timeout) {
+    answered_recently_ = false;
+  }
+  co_return got;
+}
+
+awaitable<bool> poller::discover() {
+  // The two counts first: a tiny request any agent answers, proving the PDU is there before
+  // larger requests (which may need splitting) are tried.
+  std::vector<snmp::oid> probe{cp::counts::controlled_outlets, cp::counts::banks};
+  auto counted = co_await read(std::move(probe));
+  if (!counted) {
+    poll_failed(counted.err());
+    co_return false;
+  }
+  auto ident = co_await read(identity_request());
+  if (!ident) {
+    poll_failed(ident.err());
+    co_return false;
+  }
+  auto parsed = parse_identity(*ident);
+  snapshot next{.id = std::move(parsed.id), .size = parsed.size};
+  if (next.size.outlets + next.size.banks > 0) {
+    auto status = co_await read(status_request(next.size));
+    if (!status) {
+      poll_failed(status.err());
+      co_return false;
+    }
+    parse_status(next.size, *status, next.outlets, next.banks);
+  }
+  spdlog::info("[{}] discovered {} {} (serial {}, firmware {}): {} outlets, {} banks", settings_.id,
+               next.id.model, next.id.name, next.id.serial, next.id.firmware, next.size.outlets,
+               next.size.banks);
+  const auto before = current_;
+  current_ = next;
+  discovered_ = true;
+  consecutive_failures_ = 0;
+  ++polls_ok_;
+  if (callbacks_.discovered) callbacks_.discovered(*current_, before);
+  for (const auto& o : current_->outlets) {
+    if (o.state != power_state::unknown && callbacks_.outlet_changed) callbacks_.outlet_changed(o);
+  }
+  for (const auto& b : current_->banks) {
+    if (callbacks_.bank_changed) callbacks_.bank_changed(b);
+  }
+  if (callbacks_.state_changed) callbacks_.state_changed(*current_);
+  if (!online_) {
+    online_ = true;
+    if (callbacks_.availability) callbacks_.availability(true);
+  }
+  co_return true;
+}
+
+awaitable<bool> poller::poll() {
+  const auto size = current_->size;
+  auto got = co_await read(poll_request(size));
+  if (!got) {
+    poll_failed(got.err());
+    co_return false;
+  }
+  const auto& vbs = *got;
+  const counts now_size{static_cast<int>(snmp::as_integer(vbs[0].value).value_or(-1)),
+                        static_cast<int>(snmp::as_integer(vbs[1].value).value_or(-1))};
+  const auto* uptime = std::get_if<snmp::time_ticks>(&vbs[2].value);
+  const bool rebooted =
+      uptime && current_->id.uptime_ticks && uptime->value < *current_->id.uptime_ticks;
+  if (now_size != size || rebooted) {
+    spdlog::info("[{}] the PDU {}; reading it again", settings_.id,
+                 rebooted ? "restarted" : "changed its outlet or bank count");
+    discovered_ = false;
+    co_return co_await discover();
+  }
+  snapshot next = *current_;
+  if (uptime) next.id.uptime_ticks = uptime->value;
+  parse_status(size, std::span(vbs).subspan(poll_header), next.outlets, next.banks);
+  consecutive_failures_ = 0;
+  ++polls_ok_;
+  if (!online_) {
+    online_ = true;
+    if (callbacks_.availability) callbacks_.availability(true);
+  }
+  apply_status(std::move(next));
+  co_return true;
+}
+
+void poller::apply_status(snapshot next) {
+  const snapshot before = *current_;
+  bool changed = false;
+  bool names_changed = false;
+  for (std::size_t i = 0; i < next.outlets.size(); ++i) {
+    const auto& was = before.outlets[i];
+    auto& is = next.outlets[i];
+    if (is.state == power_state::unknown) is.state = was.state;  // keep only what was reported
+    if (is.name != was.name || is.bank != was.bank) names_changed = true;
+    if (is.state != was.state || is.command_pending != was.command_pending) changed = true;
+  }
+  for (std::size_t i = 0; i < next.banks.size(); ++i) {
+    if (next.banks[i] != before.banks[i]) changed = true;
+  }
+  current_ = std::move(next);
+  if (names_changed) {
+    changed = true;
+    if (callbacks_.discovered) callbacks_.discovered(*current_, before);
+  }
+  for (std::size_t i = 0; i < current_->outlets.size(); ++i) {
+    const auto& o = current_->outlets[i];
+    if (o.state != before.outlets[i].state && callbacks_.outlet_changed)
+      callbacks_.outlet_changed(o);
+  }
+  for (std::size_t i = 0; i < current_->banks.size(); ++i) {
+    if (current_->banks[i] != before.banks[i] && callbacks_.bank_changed) {
+      callbacks_.bank_changed(current_->banks[i]);
+    }
+  }
+  if (changed && callbacks_.state_changed) callbacks_.state_changed(*current_);
+}
+
+void poller::poll_failed(const error& e) {
+  ++polls_failed_;
+  ++consecutive_failures_;
+  if (consecutive_failures_ == 1) {
+    spdlog::warn("[{}] reading the PDU failed: {}", settings_.id, e.to_string());
+  } else {
+    spdlog::debug("[{}] reading the PDU failed ({} in a row): {}", settings_.id,
+                  consecutive_failures_, e.to_string());
+  }
+  if (consecutive_failures_ >= settings_.offline_after_failures) {
+    // Whatever comes back is discovered afresh: it may be another unit at the same address.
+    discovered_ = false;
+    effective_max_varbinds_ = settings_.read.max_varbinds;
+    if (online_) {
+      online_ = false;
+      spdlog::warn("[{}] PDU offline after {} failed reads", settings_.id, consecutive_failures_);
+      if (callbacks_.availability) callbacks_.availability(false);
+    }
+  }
+}
+
+awaitable<void> poller::execute(command_request request) {
+  if (auto why = refusal(request)) {  // the PDU may have changed since the command was queued
+    report(std::move(request), std::move(*why));
+    co_return;
+  }
+  const auto index = static_cast<std::size_t>(request.outlet - 1);
+  command_report r;
+  r.request = request;
+  r.state = current_->outlets[index].state;
+  r.sent = true;
+  ++sets_sent_;
+  spdlog::info("[{}] outlet {} {} ({})", settings_.id, request.outlet, command_name(request.action),
+               request.topic);
+
+  snmp::target write = settings_.read;
+  write.community = settings_.write_community;
+  // Every read-back that shows a new state is published at once: MQTT follows the PDU
+  // within one confirm_every of its change.
+  auto observe = [this, index](power_state state, bool pending) {
+    auto& outlet = current_->outlets[index];
+    if (state == power_state::unknown) return;
+    if (state == outlet.state && pending == outlet.command_pending) return;
+    const bool state_moved = state != outlet.state;
+    outlet.state = state;
+    outlet.command_pending = pending;
+    if (state_moved && callbacks_.outlet_changed) callbacks_.outlet_changed(outlet);
+    if (callbacks_.state_changed) callbacks_.state_changed(*current_);
+  };
+  auto outcome = co_await async_switch_outlet(
+      *snmp_, settings_.read, write, request.outlet, snmp_command(request.action),
+      settings_.command_deadline, settings_.confirm_every, observe);
+  if (!outcome) {
+    r.error = "the PDU refused the command: " + outcome.err().to_string();
+  } else {
+    r.state = current_->outlets[index].state;
+    r.latency = outcome->latency;
+    r.ok = outcome->confirmed_expected;
+    if (outcome->lost_answer) {
+      r.error = "no answer to the SET (" + outcome->lost_answer->to_string() +
+                "): it may or may not have been applied; the PDU now reports " +
+                (outcome->read_any ? std::string(to_string(r.state)) : std::string("nothing"));
+    } else if (!r.ok) {
+      r.error = "the PDU accepted the command but still reports " +
+                std::string(to_string(r.state)) + " after " + std::to_string(r.latency.count()) +
+                " ms";
+    }
+  }
+  if (callbacks_.command_done) callbacks_.command_done(r);
+}
+
+}  // namespace pdu2mqtt::device

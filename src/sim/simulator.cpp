@@ -1,0 +1,452 @@
+// The simulated CyberPower switched PDU: one sorted OID map (so GETNEXT and walks just work),
+// values read at request time, outlet commands applied later on the io_context's timers.
+#include "pdu2mqtt/sim/simulator.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <utility>
+#include <variant>
+
+namespace pdu2mqtt::sim {
+
+namespace cp = cyberpower;
+using snmp::errc;
+using snmp::oid;
+using snmp::value;
+
+namespace {
+
+// Columns and scalars the bridge does not use but a real unit serves; the walk looks right.
+namespace extra {
+const oid ident_num_breakers = cp::epdu.child({1, 10, 0});
+const oid load_num_phases = cp::epdu.child({2, 1, 2, 0});
+const oid load_max_bank_load = cp::epdu.child({2, 1, 3, 0});
+const oid total_outlets = cp::epdu.child({3, 1, 4, 0});
+const oid monitored_outlets = cp::epdu.child({3, 1, 5, 0});
+const oid control_index = cp::epdu.child({3, 3, 1, 1, 1});
+const oid control_phase = cp::epdu.child({3, 3, 1, 1, 3});
+const oid control_bank = cp::epdu.child({3, 3, 1, 1, 5});
+const oid config_index = cp::epdu.child({3, 4, 1, 1, 1});
+const oid config_phase = cp::epdu.child({3, 4, 1, 1, 3});
+const oid config_power_on_time = cp::epdu.child({3, 4, 1, 1, 4});
+const oid config_power_off_time = cp::epdu.child({3, 4, 1, 1, 5});
+const oid config_reboot_duration = cp::epdu.child({3, 4, 1, 1, 6});
+const oid status_index = cp::epdu.child({3, 5, 1, 1, 1});
+const oid status_name = cp::epdu.child({3, 5, 1, 1, 2});
+const oid status_phase = cp::epdu.child({3, 5, 1, 1, 3});
+const oid bank_table_size = cp::epdu2.child({5, 1, 0});
+const oid bank_index = cp::epdu2.child({5, 4, 1, 1});
+const oid bank_module_index = cp::epdu2.child({5, 4, 1, 2});
+const oid bank_number = cp::epdu2.child({5, 4, 1, 3});
+}  // namespace extra
+
+constexpr std::size_t max_outlets = 96;  // ePDU2 outlet rows
+constexpr std::size_t max_banks = 12;    // ePDU2 bank rows
+constexpr std::size_t max_sys_string = 255;
+
+value integer(std::int64_t v) {
+  return static_cast<std::int32_t>(v);
+}
+
+value seconds(std::chrono::milliseconds d) {
+  return static_cast<std::int32_t>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+}
+
+std::string_view command_name(cp::outlet_command c) {
+  switch (c) {
+    case cp::outlet_command::immediate_on:
+      return "immediateOn";
+    case cp::outlet_command::immediate_off:
+      return "immediateOff";
+    case cp::outlet_command::immediate_reboot:
+      return "immediateReboot";
+    case cp::outlet_command::delayed_on:
+      return "delayedOn";
+    case cp::outlet_command::delayed_off:
+      return "delayedOff";
+    case cp::outlet_command::delayed_reboot:
+      return "delayedReboot";
+    case cp::outlet_command::cancel_pending:
+      return "cancelPendingCommand";
+    case cp::outlet_command::identify:
+      return "outletIdentify";
+  }
+  return "unknown";
+}
+
+// DisplayString (RFC 2579): printable NVT ASCII, bounded by the object's size.
+errc check_display_string(const value& v, std::size_t max_length) {
+  const auto* s = std::get_if<std::string>(&v);
+  if (!s) return errc::wrong_type;
+  if (s->size() > max_length) return errc::wrong_length;
+  for (unsigned char c : *s) {
+    if (c < 0x20 || c > 0x7e) return errc::wrong_value;
+  }
+  return errc{};
+}
+
+// A writer for a DisplayString held in target.
+std::function<errc(const value&, bool)> string_writer(std::string& target, std::size_t max_length,
+                                                      std::string what) {
+  return [&target, max_length, what = std::move(what)](const value& v, bool apply) {
+    if (const errc e = check_display_string(v, max_length); e != errc{}) return e;
+    if (apply) {
+      target = std::get<std::string>(v);
+      spdlog::info("simulated PDU: {} set to \"{}\"", what, target);
+    }
+    return errc{};
+  };
+}
+
+}  // namespace
+
+std::shared_ptr<simulator> simulator::create(asio::any_io_executor executor,
+                                             simulator_options options) {
+  if (options.outlets < 1 || options.outlets > max_outlets) {
+    throw std::invalid_argument("outlets must be 1.." + std::to_string(max_outlets));
+  }
+  if (options.banks > max_banks || options.banks > options.outlets) {
+    throw std::invalid_argument("banks must be 0.." + std::to_string(max_banks) +
+                                " and not more than the outlets");
+  }
+  using ms = std::chrono::milliseconds;
+  if (options.apply_delay < ms::zero() || options.reboot_off_time < ms::zero() ||
+      options.delayed_on_time < ms::zero() || options.delayed_off_time < ms::zero()) {
+    throw std::invalid_argument("delays must not be negative");
+  }
+  std::shared_ptr<simulator> self(new simulator(std::move(executor), std::move(options)));
+  self->build();
+  return self;
+}
+
+simulator::simulator(asio::any_io_executor executor, simulator_options options)
+    : executor_(std::move(executor)),
+      options_(std::move(options)),
+      started_(std::chrono::steady_clock::now()) {
+  const std::size_t n = options_.outlets;
+  outlets_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& o = outlets_[i];
+    o.name = "Outlet" + std::to_string(i + 1);
+    o.bank = options_.banks == 0 ? 0 : i * options_.banks / n + 1;
+    o.current_a = i < options_.outlet_current_a.size() ? options_.outlet_current_a[i]
+                                                       : options_.default_current_a;
+    o.timer = std::make_unique<asio::steady_timer>(executor_);
+  }
+}
+
+simulator::~simulator() = default;
+
+void simulator::stop() {
+  for (auto& o : outlets_) {
+    ++o.generation;
+    o.pending = false;
+    o.timer->cancel();
+  }
+}
+
+void simulator::add_scalar(const oid& name, std::function<value()> read,
+                           std::function<errc(const value&, bool)> write) {
+  oid object(std::vector<std::uint32_t>(name.arcs().begin(), name.arcs().end() - 1));
+  objects_.insert(std::move(object));
+  entries_[name] = entry{std::move(read), std::move(write)};
+}
+
+void simulator::add_cell(const oid& column, std::uint32_t row, std::function<value()> read,
+                         std::function<errc(const value&, bool)> write) {
+  objects_.insert(column);
+  entries_[column.child(row)] = entry{std::move(read), std::move(write)};
+}
+
+void simulator::build() {
+  const auto& o = options_;
+  const auto n = static_cast<std::int32_t>(o.outlets);
+  const auto banks = static_cast<std::int32_t>(o.banks);
+
+  add_scalar(cp::system::descr, [] { return value{std::string("CPS Power Distributed Unit")}; });
+  add_scalar(cp::system::object_id, [] { return value{cp::epdu2}; });
+  add_scalar(cp::system::up_time, [this] {
+    const auto elapsed = std::chrono::steady_clock::now() - started_;
+    const auto ticks = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() / 10;
+    return value{snmp::time_ticks{static_cast<std::uint32_t>(ticks)}};
+  });
+  // sysContact, sysName and sysLocation are read-write in MIB-II (RFC 1213).
+  auto sys_contact = std::make_shared<std::string>(o.contact);
+  auto sys_name = std::make_shared<std::string>(o.name);
+  auto sys_location = std::make_shared<std::string>(o.location);
+  add_scalar(
+      cp::system::contact, [sys_contact] { return value{*sys_contact}; },
+      string_writer(*sys_contact, max_sys_string, "sysContact"));
+  add_scalar(
+      cp::system::name, [sys_name] { return value{*sys_name}; },
+      string_writer(*sys_name, max_sys_string, "sysName"));
+  add_scalar(
+      cp::system::location, [sys_location] { return value{*sys_location}; },
+      string_writer(*sys_location, max_sys_string, "sysLocation"));
+
+  add_scalar(
+      cp::ident::name, [this] { return value{options_.name}; },
+      string_writer(options_.name, max_name_length, "PDU name"));
+  add_scalar(cp::ident::hardware_rev, [this] { return value{options_.hardware}; });
+  add_scalar(cp::ident::firmware_rev, [this] { return value{options_.firmware}; });
+  add_scalar(cp::ident::manufacture_date, [this] { return value{options_.manufacture_date}; });
+  add_scalar(cp::ident::model, [this] { return value{options_.model}; });
+  add_scalar(cp::ident::serial, [this] { return value{options_.serial}; });
+  add_scalar(cp::ident::device_rating_a, [this] { return integer(options_.rating_a); });
+  add_scalar(cp::ident::num_outlets, [n] { return integer(n); });
+  add_scalar(cp::ident::num_phases, [] { return integer(1); });
+  add_scalar(extra::ident_num_breakers, [] { return integer(0); });
+
+  add_scalar(extra::load_num_phases, [] { return integer(1); });
+  add_scalar(extra::load_max_bank_load, [this] { return integer(options_.rating_a); });
+  add_scalar(cp::counts::banks, [banks] { return integer(banks); });
+  add_scalar(cp::counts::controlled_outlets, [n] { return integer(n); });
+  add_scalar(extra::total_outlets, [n] { return integer(n); });
+  add_scalar(extra::monitored_outlets, [] { return integer(0); });
+
+  for (std::size_t i = 0; i < o.outlets; ++i) {
+    const auto row = static_cast<std::uint32_t>(i + 1);
+    const outlet& out = outlets_[i];
+    auto name = [&out] { return value{out.name}; };
+    auto state = [&out] { return integer(static_cast<std::int32_t>(out.state)); };
+    auto bank = [&out] { return integer(static_cast<std::int64_t>(out.bank)); };
+    auto index = [row] { return integer(row); };
+    auto phase = [] { return integer(1); };
+
+    add_cell(extra::control_index, row, index);
+    add_cell(cp::outlet::control_name, row, name);
+    add_cell(extra::control_phase, row, phase);
+    // A GET of the command column reads the state (walk of a PDU44005, fw 1.3.2).
+    add_cell(cp::outlet::command, row, state,
+             [this, i](const value& v, bool apply) { return outlet_command(i, v, apply); });
+    add_cell(extra::control_bank, row, bank);
+
+    add_cell(extra::config_index, row, index);
+    add_cell(cp::outlet::config_name, row, name, [this, i](const value& v, bool apply) {
+      if (const errc e = check_display_string(v, max_name_length); e != errc{}) {
+        return e;
+      }
+      if (apply) {
+        spdlog::info("simulated PDU: outlet {} renamed \"{}\" -> \"{}\" from {}", i + 1,
+                     outlets_[i].name, std::get<std::string>(v), request_source_);
+        outlets_[i].name = std::get<std::string>(v);
+      }
+      return errc{};
+    });
+    add_cell(extra::config_phase, row, phase);
+    add_cell(extra::config_power_on_time, row,
+             [this] { return seconds(options_.delayed_on_time); });
+    add_cell(extra::config_power_off_time, row,
+             [this] { return seconds(options_.delayed_off_time); });
+    add_cell(extra::config_reboot_duration, row,
+             [this] { return seconds(options_.reboot_off_time); });
+
+    add_cell(extra::status_index, row, index);
+    add_cell(extra::status_name, row, name);
+    add_cell(extra::status_phase, row, phase);
+    add_cell(cp::outlet::state, row, state);
+    add_cell(cp::outlet::command_pending, row, [&out] { return integer(out.pending ? 1 : 2); });
+    add_cell(cp::outlet::bank, row, bank);
+  }
+
+  add_scalar(extra::bank_table_size, [banks] { return integer(banks); });
+  // The bank table exists in the MIB even without rows: a GET there is noSuchInstance.
+  for (const auto* column : {&extra::bank_index, &extra::bank_module_index, &extra::bank_number,
+                             &cp::bank::load_state, &cp::bank::load}) {
+    objects_.insert(*column);
+  }
+  for (std::size_t b = 1; b <= o.banks; ++b) {
+    const auto row = static_cast<std::uint32_t>(b);
+    add_cell(extra::bank_index, row, [row] { return integer(row); });
+    add_cell(extra::bank_module_index, row, [] { return integer(1); });
+    add_cell(extra::bank_number, row, [row] { return integer(row); });
+    add_cell(cp::bank::load_state, row, [this, b] {
+      // ePDU2BankStatusLoadState: nearOverload(3) from 80 % of the rating, overload(4) at it.
+      const auto load = bank_load_deciamps(b);
+      const auto rating = static_cast<std::uint32_t>(std::max(options_.rating_a, 0)) * 10;
+      if (load >= rating) return integer(4);
+      if (load * 10 >= rating * 8) return integer(3);
+      return integer(1);
+    });
+    add_cell(cp::bank::load, row,
+             [this, b] { return value{snmp::gauge32{bank_load_deciamps(b)}}; });
+  }
+
+  auto counter = [](std::uint64_t v) {
+    return value{
+        snmp::counter32{static_cast<std::uint32_t>(v)}};  // Counter32 wraps (RFC 2578 7.1.6)
+  };
+  add_scalar(test_oids::sets_accepted, [this, counter] { return counter(sets_accepted_); });
+  add_scalar(test_oids::sets_received, [this, counter] { return counter(sets_received()); });
+  add_scalar(test_oids::requests_received,
+             [this, counter] { return counter(agent_counters_ ? agent_counters_->requests : 0); });
+  add_scalar(test_oids::requests_dropped, [this, counter] {
+    if (!agent_counters_) return counter(0);
+    const auto& c = *agent_counters_;
+    return counter(c.bad_community + c.undecodable + c.too_many_varbinds);
+  });
+}
+
+value simulator::get(const oid& name) const {
+  if (auto it = entries_.find(name); it != entries_.end()) return it->second.read();
+  // RFC 3416 4.2.1: noSuchInstance when the object type exists (a scalar's or column's OID is a
+  // prefix of the name), noSuchObject otherwise.
+  oid prefix;
+  for (std::size_t i = 0; i + 1 < name.size(); ++i) {
+    prefix.push_back(name[i]);
+    if (objects_.contains(prefix)) return snmp::no_such_instance{};
+  }
+  return snmp::no_such_object{};
+}
+
+std::optional<snmp::varbind> simulator::get_next(const oid& name) const {
+  auto it = entries_.upper_bound(name);
+  if (it == entries_.end()) return std::nullopt;
+  return snmp::varbind{it->first, it->second.read()};
+}
+
+simulator::set_outcome simulator::set(std::span<const snmp::varbind> varbinds) {
+  ++set_calls_;
+  // RFC 3416 4.2.5: check every varbind first, then apply all of them.
+  for (std::size_t i = 0; i < varbinds.size(); ++i) {
+    auto it = entries_.find(varbinds[i].name);
+    // net-snmp 5.9.3 snmpd answers notWritable to a SET on an OID it does not serve; rows
+    // cannot be created here, so the same holds for a missing row of a known column.
+    if (it == entries_.end() || !it->second.write) return {errc::not_writable, i};
+    if (const errc e = it->second.write(varbinds[i].value, false); e != errc{}) return {e, i};
+  }
+  for (const auto& vb : varbinds)
+    entries_.at(vb.name).write(vb.value, true);
+  ++sets_accepted_;
+  return {};
+}
+
+std::uint64_t simulator::sets_received() const noexcept {
+  if (agent_counters_) return agent_counters_->sets_accepted + agent_counters_->sets_refused;
+  return set_calls_;
+}
+
+errc simulator::outlet_command(std::size_t index, const value& v, bool apply) {
+  const auto* number = std::get_if<std::int32_t>(&v);
+  if (!number) return errc::wrong_type;
+  if (*number < static_cast<std::int32_t>(cp::outlet_command::immediate_on) ||
+      *number > static_cast<std::int32_t>(cp::outlet_command::identify)) {
+    return errc::wrong_value;
+  }
+  const auto command = static_cast<cp::outlet_command>(*number);
+  if (apply) {
+    spdlog::info("simulated PDU: SET outlet {} command {} ({}) from {}", index + 1,
+                 command_name(command), *number, request_source_);
+    run_command(index, command);
+  }
+  return errc{};
+}
+
+void simulator::run_command(std::size_t index, cp::outlet_command command) {
+  using cp::outlet_command;
+  using cp::outlet_state;
+  auto reboot_from_off = [this, index] {
+    switch_outlet(index, outlet_state::off, false);
+    schedule(index, options_.reboot_off_time,
+             [this, index] { switch_outlet(index, outlet_state::on, true); });
+  };
+  switch (command) {
+    case outlet_command::immediate_on:
+      schedule(index, options_.apply_delay,
+               [this, index] { switch_outlet(index, outlet_state::on, true); });
+      break;
+    case outlet_command::immediate_off:
+      schedule(index, options_.apply_delay,
+               [this, index] { switch_outlet(index, outlet_state::off, true); });
+      break;
+    case outlet_command::immediate_reboot:
+      schedule(index, options_.apply_delay, reboot_from_off);
+      break;
+    case outlet_command::delayed_on:
+      schedule(index, options_.delayed_on_time,
+               [this, index] { switch_outlet(index, outlet_state::on, true); });
+      break;
+    case outlet_command::delayed_off:
+      schedule(index, options_.delayed_off_time,
+               [this, index] { switch_outlet(index, outlet_state::off, true); });
+      break;
+    case outlet_command::delayed_reboot:
+      schedule(index, options_.delayed_off_time, reboot_from_off);
+      break;
+    case outlet_command::cancel_pending: {
+      auto& o = outlets_[index];
+      ++o.generation;
+      o.pending = false;
+      o.timer->cancel();
+      break;
+    }
+    case outlet_command::identify:
+      // The real unit shows the outlet number on its display; nothing to change here.
+      break;
+  }
+}
+
+void simulator::schedule(std::size_t index, std::chrono::milliseconds after,
+                         std::function<void()> then) {
+  auto& o = outlets_[index];
+  const auto generation = ++o.generation;
+  o.pending = true;
+  if (after <= std::chrono::milliseconds::zero()) {
+    o.timer->cancel();
+    then();
+    return;
+  }
+  o.timer->expires_after(after);
+  // A weak reference: a completion already queued when the simulator goes away must not run.
+  o.timer->async_wait(
+      [weak = weak_from_this(), index, generation, then = std::move(then)](std::error_code ec) {
+        if (ec) return;
+        auto self = weak.lock();
+        if (!self || self->outlets_[index].generation != generation) return;
+        then();
+      });
+}
+
+void simulator::switch_outlet(std::size_t index, cp::outlet_state state, bool done) {
+  auto& o = outlets_[index];
+  if (o.state != state) {
+    spdlog::info("simulated PDU: outlet {} is now {}", index + 1,
+                 state == cp::outlet_state::on ? "on" : "off");
+  }
+  o.state = state;
+  if (done) o.pending = false;
+}
+
+const simulator::outlet& simulator::at(std::size_t number) const {
+  if (number < 1 || number > outlets_.size()) throw std::out_of_range("no such outlet");
+  return outlets_[number - 1];
+}
+
+cp::outlet_state simulator::state_of(std::size_t outlet) const {
+  return at(outlet).state;
+}
+
+bool simulator::command_pending(std::size_t outlet) const {
+  return at(outlet).pending;
+}
+
+const std::string& simulator::name_of(std::size_t outlet) const {
+  return at(outlet).name;
+}
+
+std::size_t simulator::bank_of(std::size_t outlet) const {
+  return at(outlet).bank;
+}
+
+std::uint32_t simulator::bank_load_deciamps(std::size_t bank) const {
+  double sum_a = 0;
+  for (const auto& o : outlets_) {
+    if (o.bank == bank && o.state == cp::outlet_state::on) sum_a += o.current_a;
+  }
+  return static_cast<std::uint32_t>(std::lround(std::max(sum_a, 0.0) * 10));
+}
+
+}  // namespace pdu2mqtt::sim

@@ -1,0 +1,346 @@
+// SNMP manager on one UDP socket: a receive loop matches responses to waiting requests by
+// request-id and source; each request retransmits with the same request-id until answered.
+#include "pdu2mqtt/snmp/client.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <random>
+#include <utility>
+
+namespace pdu2mqtt::snmp {
+
+using asio::ip::udp;
+using namespace std::chrono_literals;
+
+struct client::pending {
+  explicit pending(asio::any_io_executor ex, udp::endpoint to)
+      : peer(std::move(to)), wakeup(ex, asio::steady_timer::time_point::max()) {}
+  udp::endpoint peer;
+  asio::steady_timer wakeup;  // cancelled by the receive loop when the response is in
+  std::optional<pdu> response;
+};
+
+namespace {
+
+std::string describe(const udp::endpoint& ep) {
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+error error_status_error(const pdu& request, const pdu& response) {
+  auto code = static_cast<errc>(response.error_status);
+  std::string detail = "agent answered error-status " + std::to_string(response.error_status);
+  const auto index = response.error_index;
+  if (index >= 1 && static_cast<std::size_t>(index) <= request.varbinds.size()) {
+    detail += " for varbind " + std::to_string(index) + " (" +
+              request.varbinds[static_cast<std::size_t>(index) - 1].name.to_string() + ")";
+  }
+  if (!is_error_status(code)) code = errc::gen_err;
+  return error{make_error_code(code), std::move(detail)};
+}
+
+}  // namespace
+
+std::shared_ptr<client> client::create(asio::any_io_executor executor, const udp::endpoint& local) {
+  std::shared_ptr<client> self(new client(executor, local));
+  asio::co_spawn(
+      executor, [self]() { return self->receive_loop(); },
+      [](std::exception_ptr e) {
+        // The loop catches its own errors; anything escaping is a bug worth seeing.
+        if (e) std::rethrow_exception(e);
+      });
+  return self;
+}
+
+client::client(asio::any_io_executor executor, const udp::endpoint& local)
+    : executor_(executor), socket_(executor) {
+  socket_.open(local.protocol());
+  socket_.bind(local);
+  // Request-ids start at a random point so a restarted bridge does not accept the late
+  // answers meant for its previous life.
+  std::random_device rd;
+  last_request_id_ = static_cast<std::int32_t>(rd() & 0x3fffffff);
+}
+
+client::~client() {
+  std::error_code ignored;
+  socket_.close(ignored);
+}
+
+udp::endpoint client::local_endpoint() const {
+  return socket_.local_endpoint();
+}
+
+void client::close() {
+  if (closed_) return;
+  closed_ = true;
+  std::error_code ignored;
+  socket_.close(ignored);
+  for (auto& [id, p] : pending_)
+    p->wakeup.cancel();
+}
+
+std::int32_t client::next_request_id() {
+  // Positive ids only, skipping ids still in flight after a wrap-around.
+  do {
+    last_request_id_ = last_request_id_ == INT32_MAX ? 1 : last_request_id_ + 1;
+  } while (pending_.contains(last_request_id_));
+  return last_request_id_;
+}
+
+awaitable<void> client::receive_loop() {
+  std::vector<std::uint8_t> buffer(max_message_size);
+  udp::endpoint sender;
+  while (!closed_) {
+    auto [ec, n] =
+        co_await socket_.async_receive_from(asio::buffer(buffer), sender, as_tuple_awaitable);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || closed_) break;
+      continue;  // e.g. ICMP-reported errors on some stacks: the request's timeout handles it
+    }
+    auto decoded = decode(std::span<const std::uint8_t>(buffer.data(), n));
+    if (!decoded || decoded->pdu.type != pdu_type::response) {
+      ++stats_.dropped_undecodable;
+      continue;
+    }
+    auto it = pending_.find(decoded->pdu.request_id);
+    if (it == pending_.end()) {
+      ++stats_.dropped_unknown_request_id;
+      continue;
+    }
+    auto& waiting = *it->second;
+    // RFC 3412 7.2.13 spirit: a response counts only from where the request went.
+    if (sender != waiting.peer) {
+      ++stats_.dropped_wrong_source;
+      continue;
+    }
+    if (waiting.response) continue;  // a duplicate caused by our own retransmission
+    ++stats_.responses_matched;
+    waiting.response = std::move(decoded->pdu);
+    waiting.wakeup.cancel();
+  }
+}
+
+awaitable<result<pdu>> client::exchange_once(const target& t, pdu request) {
+  if (closed_) co_return result<pdu>(errc::cancelled, "client closed");
+  request.request_id = next_request_id();
+  const auto id = request.request_id;
+  const auto datagram = encode(message{t.version, t.community, request});
+  if (datagram.size() > max_message_size) {
+    co_return result<pdu>(errc::message_too_large,
+                          std::to_string(datagram.size()) + " bytes do not fit a datagram");
+  }
+
+  auto waiting = std::make_shared<pending>(executor_, t.endpoint);
+  pending_.emplace(id, waiting);
+  struct unregister {
+    client* self;
+    std::int32_t id;
+    ~unregister() { self->pending_.erase(id); }
+  } guard{this, id};
+
+  const int attempts = 1 + std::max(0, t.retries);
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    if (attempt > 0) ++stats_.retransmissions;
+    ++stats_.requests_sent;
+    auto [send_ec, sent] =
+        co_await socket_.async_send_to(asio::buffer(datagram), t.endpoint, as_tuple_awaitable);
+    (void)sent;
+    if (send_ec) {
+      if (closed_) co_return result<pdu>(errc::cancelled, "client closed");
+      co_return result<pdu>(errc::socket_error,
+                            "sending to " + describe(t.endpoint) + ": " + send_ec.message());
+    }
+    if (!waiting->response) {
+      waiting->wakeup.expires_after(t.timeout);
+      co_await waiting->wakeup.async_wait(as_tuple_awaitable);
+    }
+    if (waiting->response) co_return std::move(*waiting->response);
+    if (closed_) co_return result<pdu>(errc::cancelled, "client closed");
+  }
+  ++stats_.timeouts;
+  co_return result<pdu>(errc::timeout, "no response from " + describe(t.endpoint) + " after " +
+                                           std::to_string(attempts) + " attempt(s) of " +
+                                           std::to_string(t.timeout.count()) + " ms");
+}
+
+awaitable<result<pdu>> client::async_exchange(const target& t, pdu request) {
+  auto response = co_await exchange_once(t, request);
+  if (!response) co_return response;
+  if (response->error_status != 0) co_return error_status_error(request, *response);
+  co_return response;
+}
+
+awaitable<result<std::vector<varbind>>> client::get_chunk(const target& t, std::vector<oid> oids,
+                                                          pdu_type type) {
+  using out_t = result<std::vector<varbind>>;
+  pdu request{.type = type};
+  request.varbinds.reserve(oids.size());
+  for (auto& o : oids)
+    request.varbinds.push_back(varbind{o, null_value{}});
+
+  auto response = co_await exchange_once(t, request);
+  if (!response) co_return response.err();
+
+  const auto status = static_cast<errc>(response->error_status);
+  if (status == errc::too_big && oids.size() > 1) {
+    // RFC 3416 4.2.1: the answer would not fit; ask for each half separately.
+    ++stats_.too_big_splits;
+    const auto half = static_cast<std::ptrdiff_t>(oids.size() / 2);
+    std::vector<oid> first(oids.begin(), oids.begin() + half);
+    std::vector<oid> second(oids.begin() + half, oids.end());
+    auto a = co_await get_chunk(t, std::move(first), type);
+    if (!a) co_return a;
+    auto b = co_await get_chunk(t, std::move(second), type);
+    if (!b) co_return b;
+    a->insert(a->end(), b->begin(), b->end());
+    co_return a;
+  }
+  if (status == errc::no_such_name && t.version == version::v1) {
+    // RFC 3584 4.4: v1 reports one missing OID for the whole PDU. Answer that OID the way
+    // v2c would and ask again for the others, so one absent column loses nothing else.
+    const auto index = response->error_index;
+    if (index < 1 || static_cast<std::size_t>(index) > oids.size()) {
+      co_return error_status_error(request, *response);
+    }
+    const auto at = static_cast<std::size_t>(index) - 1;
+    varbind missing{oids[at], type == pdu_type::get_next_request ? value{end_of_mib_view{}}
+                                                                 : value{no_such_object{}}};
+    std::vector<oid> rest = oids;
+    rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(at));
+    std::vector<varbind> answered;
+    if (!rest.empty()) {
+      auto others = co_await get_chunk(t, std::move(rest), type);
+      if (!others) co_return others;
+      answered = std::move(*others);
+    }
+    answered.insert(answered.begin() + static_cast<std::ptrdiff_t>(at), std::move(missing));
+    co_return answered;
+  }
+  if (response->error_status != 0) co_return error_status_error(request, *response);
+
+  if (response->varbinds.size() != oids.size()) {
+    co_return out_t(errc::response_mismatch, "asked for " + std::to_string(oids.size()) +
+                                                 " varbinds, got " +
+                                                 std::to_string(response->varbinds.size()));
+  }
+  if (type == pdu_type::get_request) {
+    for (std::size_t i = 0; i < oids.size(); ++i) {
+      if (response->varbinds[i].name != oids[i]) {
+        co_return out_t(errc::response_mismatch, "varbind " + std::to_string(i + 1) +
+                                                     " answered for " +
+                                                     response->varbinds[i].name.to_string() +
+                                                     " instead of " + oids[i].to_string());
+      }
+    }
+  }
+  co_return std::move(response->varbinds);
+}
+
+namespace {
+
+// Splits a request list into messages of at most max_varbinds each.
+std::vector<std::vector<oid>> chunks_of(std::vector<oid> oids, std::size_t max_varbinds) {
+  std::vector<std::vector<oid>> chunks;
+  const std::size_t size = std::max<std::size_t>(1, max_varbinds);
+  for (std::size_t i = 0; i < oids.size(); i += size) {
+    const auto end = std::min(oids.size(), i + size);
+    chunks.emplace_back(std::make_move_iterator(oids.begin() + static_cast<std::ptrdiff_t>(i)),
+                        std::make_move_iterator(oids.begin() + static_cast<std::ptrdiff_t>(end)));
+  }
+  return chunks;
+}
+
+}  // namespace
+
+awaitable<result<std::vector<varbind>>> client::async_get(const target& t, std::vector<oid> oids) {
+  if (oids.empty()) co_return result<std::vector<varbind>>(errc::invalid_request, "no OIDs");
+  std::vector<varbind> all;
+  all.reserve(oids.size());
+  // Chunks go one after another: CyberPower agents handle one request at a time.
+  for (auto& chunk : chunks_of(std::move(oids), t.max_varbinds)) {
+    auto part = co_await get_chunk(t, std::move(chunk), pdu_type::get_request);
+    if (!part) co_return part;
+    std::move(part->begin(), part->end(), std::back_inserter(all));
+  }
+  co_return all;
+}
+
+awaitable<result<std::vector<varbind>>> client::async_get_next(const target& t,
+                                                               std::vector<oid> oids) {
+  if (oids.empty()) co_return result<std::vector<varbind>>(errc::invalid_request, "no OIDs");
+  std::vector<varbind> all;
+  all.reserve(oids.size());
+  for (auto& chunk : chunks_of(std::move(oids), t.max_varbinds)) {
+    auto part = co_await get_chunk(t, std::move(chunk), pdu_type::get_next_request);
+    if (!part) co_return part;
+    std::move(part->begin(), part->end(), std::back_inserter(all));
+  }
+  co_return all;
+}
+
+awaitable<result<std::vector<varbind>>> client::async_get_bulk(const target& t,
+                                                               std::vector<oid> oids,
+                                                               std::int32_t non_repeaters,
+                                                               std::int32_t max_repetitions) {
+  using out_t = result<std::vector<varbind>>;
+  if (t.version == version::v1) co_return out_t(errc::invalid_request, "GetBulk needs SNMPv2c");
+  if (oids.empty()) co_return out_t(errc::invalid_request, "no OIDs");
+  pdu request{.type = pdu_type::get_bulk_request,
+              .error_status = non_repeaters,
+              .error_index = max_repetitions};
+  for (auto& o : oids)
+    request.varbinds.push_back(varbind{std::move(o), null_value{}});
+  auto response = co_await async_exchange(t, std::move(request));
+  if (!response) co_return response.err();
+  co_return std::move(response->varbinds);
+}
+
+awaitable<result<std::vector<varbind>>> client::async_walk(const target& t, oid subtree,
+                                                           std::size_t max_results) {
+  using out_t = result<std::vector<varbind>>;
+  std::vector<varbind> found;
+  oid cursor = subtree;
+  std::int32_t repetitions = std::max<std::int32_t>(1, t.bulk_max_repetitions);
+  while (found.size() < max_results) {
+    result<std::vector<varbind>> step = std::vector<varbind>{};
+    // (Named vectors, not braced lists, as co_await arguments: g++ 12 miscompiles the latter.)
+    std::vector<oid> from{cursor};
+    if (t.version == version::v1) {
+      step = co_await async_get_next(t, std::move(from));
+    } else {
+      step = co_await async_get_bulk(t, std::move(from), 0, repetitions);
+      if (!step && step.code() == make_error_code(errc::too_big) && repetitions > 1) {
+        repetitions /= 2;
+        continue;
+      }
+    }
+    if (!step) co_return step;
+    if (step->empty()) break;
+    for (auto& vb : *step) {
+      if (std::holds_alternative<end_of_mib_view>(vb.value) || !vb.name.starts_with(subtree)) {
+        co_return found;
+      }
+      if (vb.name <= cursor) {
+        co_return out_t(errc::response_mismatch, "agent returned " + vb.name.to_string() +
+                                                     " after " + cursor.to_string() +
+                                                     " (OIDs must increase; stopping the walk)");
+      }
+      cursor = vb.name;
+      found.push_back(std::move(vb));
+      if (found.size() >= max_results) break;
+    }
+  }
+  co_return found;
+}
+
+awaitable<result<std::vector<varbind>>> client::async_set(const target& t,
+                                                          std::vector<varbind> vbs) {
+  using out_t = result<std::vector<varbind>>;
+  if (vbs.empty()) co_return out_t(errc::invalid_request, "no varbinds");
+  pdu request{.type = pdu_type::set_request, .varbinds = std::move(vbs)};
+  auto response = co_await async_exchange(t, std::move(request));
+  if (!response) co_return response.err();
+  co_return std::move(response->varbinds);
+}
+
+}  // namespace pdu2mqtt::snmp

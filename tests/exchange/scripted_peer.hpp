@@ -1,0 +1,109 @@
+// A scripted SNMP peer for exchange tests: "expect this request, answer with that", on a
+// real loopback UDP socket in the test's io_context, with faults injectable at every step.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+#include "pdu2mqtt/snmp/asio.hpp"
+#include "pdu2mqtt/snmp/client.hpp"
+#include "pdu2mqtt/snmp/message.hpp"
+#include "support/run_coroutine.hpp"
+
+namespace pdu2mqtt::test {
+
+using asio::ip::udp;
+
+// What the peer does with one received request.
+struct reply {
+  enum class kind { answer, silence, garbage, truncated, wrong_request_id, from_other_port };
+  kind how = kind::answer;
+  snmp::pdu response;  // for answer / truncated / wrong_request_id / from_other_port
+};
+
+class scripted_peer {
+ public:
+  // handler sees each decoded request and decides the reply (request-id is filled in).
+  using handler = std::function<reply(const snmp::message&)>;
+
+  scripted_peer(asio::io_context& io, handler h)
+      : socket_(io, udp::endpoint(asio::ip::address_v4::loopback(), 0)),
+        other_(io, udp::endpoint(asio::ip::address_v4::loopback(), 0)),
+        handler_(std::move(h)) {
+    asio::co_spawn(io, serve(), asio::detached);
+  }
+
+  udp::endpoint endpoint() const { return socket_.local_endpoint(); }
+  const std::vector<snmp::message>& requests() const { return requests_; }
+  // Sends a datagram from the peer's own socket, outside the script (for held answers).
+  void send_now(const snmp::message& m) {
+    auto bytes = snmp::encode(m);
+    socket_.send_to(asio::buffer(bytes), last_from_);
+  }
+  void stop() {
+    std::error_code ignored;
+    socket_.close(ignored);
+  }
+
+ private:
+  awaitable<void> serve() {
+    std::vector<std::uint8_t> buffer(65536);
+    udp::endpoint from;
+    for (;;) {
+      auto [ec, n] =
+          co_await socket_.async_receive_from(asio::buffer(buffer), from, as_tuple_awaitable);
+      if (ec) co_return;
+      auto request = snmp::decode(std::span<const std::uint8_t>(buffer.data(), n));
+      if (!request) continue;
+      last_from_ = from;
+      requests_.push_back(*request);
+      reply r = handler_(*request);
+      snmp::message answer{request->version, request->community, r.response};
+      answer.pdu.type = snmp::pdu_type::response;
+      answer.pdu.request_id = request->pdu.request_id;
+      std::vector<std::uint8_t> bytes;
+      switch (r.how) {
+        case reply::kind::silence:
+          continue;
+        case reply::kind::garbage:
+          bytes = {0x30, 0x82, 0xff, 0xff, 0x02, 0x01};
+          break;
+        case reply::kind::truncated:
+          bytes = snmp::encode(answer);
+          bytes.resize(bytes.size() / 2);
+          break;
+        case reply::kind::wrong_request_id:
+          answer.pdu.request_id += 7;
+          bytes = snmp::encode(answer);
+          break;
+        case reply::kind::answer:
+        case reply::kind::from_other_port:
+          bytes = snmp::encode(answer);
+          break;
+      }
+      auto& out = r.how == reply::kind::from_other_port ? other_ : socket_;
+      co_await out.async_send_to(asio::buffer(bytes), from, as_tuple_awaitable);
+    }
+  }
+
+  udp::socket socket_;
+  udp::socket other_;
+  handler handler_;
+  udp::endpoint last_from_;
+  std::vector<snmp::message> requests_;
+};
+
+// A response echoing the request's OIDs with values made by value_for.
+inline snmp::pdu echo(const snmp::message& request,
+                      const std::function<snmp::value(const snmp::oid&)>& value_for) {
+  snmp::pdu out{.type = snmp::pdu_type::response};
+  for (const auto& vb : request.pdu.varbinds)
+    out.varbinds.push_back({vb.name, value_for(vb.name)});
+  return out;
+}
+
+}  // namespace pdu2mqtt::test

@@ -1,0 +1,47 @@
+// Starts `pdu2mqtt simulate` on 127.0.0.1:0 and learns its port from the banner line.
+#include "support/simulator_fixture.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <stdexcept>
+
+namespace pdu2mqtt::test {
+namespace {
+
+constexpr auto start_timeout = 30s;
+constexpr std::string_view banner = "simulated PDU listening on udp 127.0.0.1:";
+
+}  // namespace
+
+simulator_fixture::simulator_fixture(std::vector<std::string> extra_args, environment extra_env) {
+  std::vector<std::string> argv{PDU2MQTT_BINARY, "simulate"};
+  // A test that restarts "the same PDU" passes its own --listen with a fixed port.
+  const bool own_listen = std::any_of(extra_args.begin(), extra_args.end(), [](const auto& arg) {
+    return arg == "--listen" || arg.rfind("--listen=", 0) == 0;
+  });
+  if (!own_listen) argv.insert(argv.end(), {"--listen", "127.0.0.1:0"});
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  process_.start(std::move(argv), std::move(extra_env));
+  if (!process_.wait_for_output(banner, start_timeout)) {
+    process_.stop();
+    throw std::runtime_error("simulator did not report its port:\n" + process_.output());
+  }
+  // The banner must be the first stdout line: logs go to stderr, so stdout is ours alone.
+  const std::string out = process_.stdout_text();
+  const auto digits = out.rfind(banner, 0) == 0 ? banner.size() : std::string::npos;
+  unsigned port = 0;
+  const auto* first = out.data() + (digits == std::string::npos ? out.size() : digits);
+  const auto [end, error] = std::from_chars(first, out.data() + out.size(), port);
+  if (digits == std::string::npos || error != std::errc{} || port == 0 || port > 65535) {
+    process_.stop();
+    throw std::runtime_error("simulator banner is not the first stdout line or has no port:\n" +
+                             process_.output());
+  }
+  port_ = static_cast<std::uint16_t>(port);
+}
+
+std::string simulator_fixture::endpoint() const {
+  return "127.0.0.1:" + std::to_string(port_);
+}
+
+}  // namespace pdu2mqtt::test
