@@ -316,6 +316,25 @@ TEST(bridge_start, neither_broker_nor_pdu_needed_to_start) {
   EXPECT_EQ(bridge.stop(3s), 0) << bridge.output();
 }
 
+// Real CyberPower agents silently drop requests with more than about 12 varbinds; one that
+// drops even smaller ones must still be read, with smaller requests.
+TEST(bridge_start, adapts_to_a_pdu_that_drops_large_requests) {
+  mosquitto_fixture broker;
+  simulator_fixture pdu({"--max-varbinds", "4", "--outlets", "8"});
+  mqtt_observer watch(broker.uri());
+  ASSERT_TRUE(watch.wait_connected());
+  temp_dir dir;
+  const std::string config = R"({"mqtt": {"url": "mqtt://127.0.0.1:)" +
+                             std::to_string(broker.port()) + R"("},
+    "pdus": [{"id": "small", "host": "127.0.0.1", "port": )" +
+                             std::to_string(pdu.port()) + R"(, "max_varbinds": 10,
+              "poll_interval_ms": 200, "snmp": {"timeout_ms": 100, "retries": 0}}]})";
+  child_process bridge({PDU2MQTT_BINARY, "run", "--config", dir.write_file("c.json", config).string()});
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/small/availability", "online", 15s)) << bridge.output();
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/small/outlet/8", "ON", 5s));
+  EXPECT_NE(bridge.output().find("using at most"), std::string::npos) << bridge.output();
+}
+
 TEST(bridge_start, broken_config_names_the_file_and_key) {
   temp_dir dir;
   auto path = dir.write_file("bad.json", R"({"pdus": [{"id": "a", "host": "h", "colour": 1}]})");

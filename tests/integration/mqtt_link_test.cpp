@@ -126,11 +126,12 @@ class mqtt_link : public ::testing::Test {
     return false;
   }
 
-  // mosquitto_sub's view of one retained topic: "<retain flag> <payload>", or "" if nothing.
-  std::string retained_seen_by_mosquitto_sub(const std::string& topic) {
+  // mosquitto_sub's view of one retained topic: "<retain flag> <payload>", or "" if nothing
+  // arrived within wait_s seconds.
+  std::string retained_seen_by_mosquitto_sub(const std::string& topic, int wait_s = 2) {
     const auto result =
         test::run_command({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(broker_.port()),
-                           "-t", topic, "-C", "1", "-W", "2", "-F", "%r %p"},
+                           "-t", topic, "-C", "1", "-W", std::to_string(wait_s), "-F", "%r %p"},
                           5s);
     auto text = result.stdout_text;
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
@@ -340,7 +341,7 @@ TEST_F(mqtt_link, publish_while_disconnected_is_dropped_and_counted) {
   ASSERT_TRUE(wait_connected(offline));
   offline.client->stop(1s);
   // Nothing was queued for later: the topic has no retained message.
-  EXPECT_EQ(retained_seen_by_mosquitto_sub("test/dropped"), "");
+  EXPECT_EQ(retained_seen_by_mosquitto_sub("test/dropped", 1), "");
 }
 
 TEST_F(mqtt_link, stop_returns_within_grace_when_the_broker_is_gone) {

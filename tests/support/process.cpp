@@ -89,7 +89,7 @@ std::vector<std::string> merged_environment(const environment& extra_env) {
     if (!replaced) merged.emplace_back(*entry);
   }
   for (const auto& [name, value] : extra_env)
-    merged.push_back(name + "=" + value);
+    merged.push_back(std::string(name).append("=").append(value));
   return merged;
 }
 
@@ -181,7 +181,7 @@ temp_dir& temp_dir::operator=(temp_dir&& other) noexcept {
 }
 
 std::filesystem::path temp_dir::write_file(std::string_view name, std::string_view content) const {
-  const auto file = path_ / name;
+  auto file = path_ / name;
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   out.write(content.data(), static_cast<std::streamsize>(content.size()));
   out.close();
@@ -189,8 +189,8 @@ std::filesystem::path temp_dir::write_file(std::string_view name, std::string_vi
   return file;
 }
 
-child_process::child_process(std::vector<std::string> argv, environment extra_env) {
-  start(std::move(argv), std::move(extra_env));
+child_process::child_process(std::vector<std::string> argv, const environment& extra_env) {
+  start(std::move(argv), extra_env);
 }
 
 child_process::~child_process() {
@@ -218,7 +218,7 @@ child_process& child_process::operator=(child_process&& other) noexcept {
   return *this;
 }
 
-void child_process::start(std::vector<std::string> argv, environment extra_env) {
+void child_process::start(std::vector<std::string> argv, const environment& extra_env) {
   if (pid_ > 0) throw std::logic_error("child_process already running: " + describe(argv_));
   if (argv.empty()) throw std::invalid_argument("child_process: empty argv");
   close_files();
@@ -389,8 +389,8 @@ void child_process::close_files() noexcept {
 }
 
 command_result run_command(std::vector<std::string> argv, std::chrono::milliseconds timeout,
-                           environment extra_env) {
-  child_process child(std::move(argv), std::move(extra_env));
+                           const environment& extra_env) {
+  child_process child(std::move(argv), extra_env);
   command_result result;
   std::optional<int> code = child.wait(timeout);
   if (!code) {

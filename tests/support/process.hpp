@@ -53,7 +53,7 @@ class child_process {
  public:
   child_process() = default;
   // Starts at once; throws std::runtime_error if the program cannot be executed.
-  explicit child_process(std::vector<std::string> argv, environment extra_env = {});
+  explicit child_process(std::vector<std::string> argv, const environment& extra_env = {});
   ~child_process();
   child_process(child_process&& other) noexcept;
   child_process& operator=(child_process&& other) noexcept;
@@ -61,7 +61,7 @@ class child_process {
   child_process& operator=(const child_process&) = delete;
 
   // argv[0] without a '/' is looked up on PATH. Throws if this object already runs a child.
-  void start(std::vector<std::string> argv, environment extra_env = {});
+  void start(std::vector<std::string> argv, const environment& extra_env = {});
 
   bool started() const noexcept { return pid_ > 0 || status_.has_value(); }
   bool running();
@@ -113,7 +113,7 @@ struct command_result {
 
 // Runs a short-lived tool to completion; kills it (and reports timed_out) after timeout.
 command_result run_command(std::vector<std::string> argv, std::chrono::milliseconds timeout,
-                           environment extra_env = {});
+                           const environment& extra_env = {});
 
 // The command line as one readable string, for messages.
 std::string describe(const std::vector<std::string>& argv);

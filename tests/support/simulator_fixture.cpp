@@ -13,7 +13,8 @@ constexpr std::string_view banner = "simulated PDU listening on udp 127.0.0.1:";
 
 }  // namespace
 
-simulator_fixture::simulator_fixture(std::vector<std::string> extra_args, environment extra_env) {
+simulator_fixture::simulator_fixture(std::vector<std::string> extra_args,
+                                     const environment& extra_env) {
   std::vector<std::string> argv{PDU2MQTT_BINARY, "simulate"};
   // A test that restarts "the same PDU" passes its own --listen with a fixed port.
   const bool own_listen = std::any_of(extra_args.begin(), extra_args.end(), [](const auto& arg) {
@@ -21,7 +22,7 @@ simulator_fixture::simulator_fixture(std::vector<std::string> extra_args, enviro
   });
   if (!own_listen) argv.insert(argv.end(), {"--listen", "127.0.0.1:0"});
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  process_.start(std::move(argv), std::move(extra_env));
+  process_.start(std::move(argv), extra_env);
   if (!process_.wait_for_output(banner, start_timeout)) {
     process_.stop();
     throw std::runtime_error("simulator did not report its port:\n" + process_.output());

@@ -17,7 +17,8 @@ class simulator_fixture {
  public:
   // Throws std::runtime_error with the simulator's output if the line does not appear in 30 s
   // (generous: under ASan the binary starts slowly).
-  explicit simulator_fixture(std::vector<std::string> extra_args = {}, environment extra_env = {});
+  explicit simulator_fixture(std::vector<std::string> extra_args = {},
+                             const environment& extra_env = {});
 
   std::uint16_t port() const noexcept { return port_; }
   std::string endpoint() const;  // "127.0.0.1:PORT"

@@ -43,7 +43,7 @@ class snmpd_fixture {
 
   // extra_config: more snmpd.conf lines (e.g. `extend`, `pass`) for a test's needs.
   // Throws std::runtime_error with snmpd's output if it does not answer within 15 s.
-  explicit snmpd_fixture(std::vector<std::string> extra_config = {});
+  explicit snmpd_fixture(const std::vector<std::string>& extra_config = {});
 
   std::uint16_t port() const noexcept { return port_; }
   std::string endpoint() const;  // "127.0.0.1:PORT", as net-snmp tools and our client take it

@@ -8,15 +8,10 @@
 #include <string>
 #include <type_traits>
 
+#include "pdu2mqtt/common/overloaded.hpp"
+
 namespace pdu2mqtt::snmp::ber {
 namespace {
-
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;
 
 std::string hex_byte(std::uint8_t b) {
   static constexpr char digits[] = "0123456789ABCDEF";
