@@ -346,7 +346,8 @@ void bridge::publish_info() {
 
 void bridge::publish_error(const pdu_slot& slot, const std::string& topic,
                            const std::string& payload, const std::string& why) {
-  json e = {{"topic", printable_excerpt(topic, 256)}, {"payload", payload}, {"error", why}};
+  nlohmann::ordered_json e = {
+      {"topic", printable_excerpt(topic, 256)}, {"payload", payload}, {"error", why}};
   link_->publish(layout_.error(slot.config.id), e.dump(), config_.mqtt.qos, false);
 }
 

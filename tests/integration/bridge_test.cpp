@@ -329,10 +329,40 @@ TEST(bridge_start, adapts_to_a_pdu_that_drops_large_requests) {
     "pdus": [{"id": "small", "host": "127.0.0.1", "port": )" +
                              std::to_string(pdu.port()) + R"(, "max_varbinds": 10,
               "poll_interval_ms": 200, "snmp": {"timeout_ms": 100, "retries": 0}}]})";
-  child_process bridge({PDU2MQTT_BINARY, "run", "--config", dir.write_file("c.json", config).string()});
-  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/small/availability", "online", 15s)) << bridge.output();
+  child_process bridge(
+      {PDU2MQTT_BINARY, "run", "--config", dir.write_file("c.json", config).string()});
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/small/availability", "online", 15s))
+      << bridge.output();
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/small/outlet/8", "ON", 5s));
   EXPECT_NE(bridge.output().find("using at most"), std::string::npos) << bridge.output();
+}
+
+// Each PDU has its own loop: one that never answers must not slow down another.
+TEST(bridge_start, a_dead_pdu_does_not_delay_a_live_one) {
+  mosquitto_fixture broker;
+  simulator_fixture alive({"--apply-delay-ms", "0"});
+  mqtt_observer watch(broker.uri());
+  ASSERT_TRUE(watch.wait_connected());
+  temp_dir dir;
+  const std::string config = R"({"mqtt": {"url": "mqtt://127.0.0.1:)" +
+                             std::to_string(broker.port()) + R"("},
+    "pdus": [{"id": "dead", "host": "127.0.0.1", "port": )" +
+                             std::to_string(free_udp_port()) + R"(,
+              "poll_interval_ms": 100, "snmp": {"timeout_ms": 2000, "retries": 2}},
+             {"id": "alive", "host": "127.0.0.1", "port": )" +
+                             std::to_string(alive.port()) + R"(, "poll_interval_ms": 100}]})";
+  child_process bridge(
+      {PDU2MQTT_BINARY, "run", "--config", dir.write_file("c.json", config).string()});
+  // The dead PDU's first read alone takes 6 s (3 attempts of 2 s).
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/alive/availability", "online", 4s))
+      << bridge.output();
+  const auto from = watch.mark();
+  watch.publish("pdu2mqtt/alive/outlet/2/set", "OFF");
+  auto result = watch.wait_for("pdu2mqtt/alive/outlet/2/result", {}, 3s, from);
+  ASSERT_TRUE(result) << bridge.output();
+  EXPECT_EQ(nlohmann::json::parse(result->payload)["ok"], true);
+  EXPECT_TRUE(watch.on_topic("pdu2mqtt/dead/availability").empty() ||
+              watch.last_payload("pdu2mqtt/dead/availability") == "offline");
 }
 
 TEST(bridge_start, broken_config_names_the_file_and_key) {
