@@ -252,30 +252,27 @@ std::vector<std::vector<oid>> chunks_of(std::vector<oid> oids, std::size_t max_v
 
 }  // namespace
 
-awaitable<result<std::vector<varbind>>> client::async_get(const target& t, std::vector<oid> oids) {
+awaitable<result<std::vector<varbind>>> client::get_all(const target& t, std::vector<oid> oids,
+                                                        pdu_type type) {
   if (oids.empty()) co_return result<std::vector<varbind>>(errc::invalid_request, "no OIDs");
   std::vector<varbind> all;
   all.reserve(oids.size());
   // Chunks go one after another: CyberPower agents handle one request at a time.
   for (auto& chunk : chunks_of(std::move(oids), t.max_varbinds)) {
-    auto part = co_await get_chunk(t, std::move(chunk), pdu_type::get_request);
+    auto part = co_await get_chunk(t, std::move(chunk), type);
     if (!part) co_return part;
     std::move(part->begin(), part->end(), std::back_inserter(all));
   }
   co_return all;
 }
 
+awaitable<result<std::vector<varbind>>> client::async_get(const target& t, std::vector<oid> oids) {
+  return get_all(t, std::move(oids), pdu_type::get_request);
+}
+
 awaitable<result<std::vector<varbind>>> client::async_get_next(const target& t,
                                                                std::vector<oid> oids) {
-  if (oids.empty()) co_return result<std::vector<varbind>>(errc::invalid_request, "no OIDs");
-  std::vector<varbind> all;
-  all.reserve(oids.size());
-  for (auto& chunk : chunks_of(std::move(oids), t.max_varbinds)) {
-    auto part = co_await get_chunk(t, std::move(chunk), pdu_type::get_next_request);
-    if (!part) co_return part;
-    std::move(part->begin(), part->end(), std::back_inserter(all));
-  }
-  co_return all;
+  return get_all(t, std::move(oids), pdu_type::get_next_request);
 }
 
 awaitable<result<std::vector<varbind>>> client::async_get_bulk(const target& t,

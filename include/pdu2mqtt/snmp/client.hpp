@@ -23,14 +23,14 @@ struct target {
   int retries = 2;                          // attempts after the first, same request-id
   // Real CyberPower agents silently drop requests with more than about 12 varbinds.
   std::size_t max_varbinds = 10;
-  std::int32_t bulk_max_repetitions = 10;   // walk() on v2c
+  std::int32_t bulk_max_repetitions = 10;  // walk() on v2c
 };
 
 struct client_stats {
-  std::uint64_t requests_sent = 0;       // datagrams, retransmissions included
+  std::uint64_t requests_sent = 0;  // datagrams, retransmissions included
   std::uint64_t retransmissions = 0;
   std::uint64_t responses_matched = 0;
-  std::uint64_t timeouts = 0;            // requests that ran out of attempts
+  std::uint64_t timeouts = 0;  // requests that ran out of attempts
   std::uint64_t dropped_unknown_request_id = 0;
   std::uint64_t dropped_wrong_source = 0;
   std::uint64_t dropped_undecodable = 0;
@@ -87,6 +87,8 @@ class client : public std::enable_shared_from_this<client> {
   awaitable<result<pdu>> exchange_once(const target& t, pdu request);
   awaitable<result<std::vector<varbind>>> get_chunk(const target& t, std::vector<oid> oids,
                                                     pdu_type type);
+  awaitable<result<std::vector<varbind>>> get_all(const target& t, std::vector<oid> oids,
+                                                  pdu_type type);
   std::int32_t next_request_id();
 
   asio::any_io_executor executor_;
