@@ -257,6 +257,20 @@ TEST_F(bridge_e2e, pdu_outage_and_return) {
       "pdu2mqtt/rack-a/state",
       [](const std::string& p) { return json::parse(p)["outlet_count"] == 6; }, 5s, from);
   EXPECT_TRUE(state) << "the PDU was not re-discovered";
+  // Outlets 7 and 8 are gone: Home Assistant's discovery must drop them too.
+  auto discovery = watch.wait_for(
+      "homeassistant/device/pdu2mqtt_simbridge0001/config",
+      [](const std::string& p) {
+        return !p.empty() && !json::parse(p)["components"].contains("outlet_7");
+      },
+      5s, from);
+  ASSERT_TRUE(discovery) << "discovery still announces outlets the PDU no longer has";
+  int switches = 0;
+  const auto components = json::parse(discovery->payload)["components"];
+  for (auto& [id, c] : components.items()) {
+    switches += c["platform"] == "switch";
+  }
+  EXPECT_EQ(switches, 6) << discovery->payload;
 }
 
 TEST_F(bridge_e2e, broker_restart_republishes_everything) {
