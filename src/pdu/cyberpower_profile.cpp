@@ -68,10 +68,24 @@ identity_and_counts parse_identity(std::span<const varbind> vbs) {
   id.firmware = text(at(9));
   id.hardware = text(at(10));
   if (auto r = number(at(11))) id.rating_a = static_cast<int>(*r);
-  // The MIB allows 24 outlets in the legacy table and 96 rows in ePDU2; 12 banks.
-  out.size.outlets = count(at(12), 96);
-  out.size.banks = count(at(13), 12);
+  out.size = parse_counts(vbs.size() > 12 ? vbs.subspan(12) : std::span<const varbind>{});
   return out;
+}
+
+std::vector<oid> counts_request() {
+  return {cp::counts::controlled_outlets, cp::counts::banks};
+}
+
+counts parse_counts(std::span<const varbind> vbs) {
+  static const snmp::value absent = snmp::no_such_object{};
+  // The MIB allows 24 outlets in the legacy table and 96 rows in ePDU2; 12 banks.
+  return {.outlets = count(vbs.size() > 0 ? vbs[0].value : absent, 96),
+          .banks = count(vbs.size() > 1 ? vbs[1].value : absent, 12)};
+}
+
+power_state parse_power_state(const snmp::value& v) {
+  const auto state = number(v);
+  return state == 1 ? power_state::on : state == 2 ? power_state::off : power_state::unknown;
 }
 
 std::vector<oid> status_request(const counts& size) {
@@ -105,8 +119,7 @@ void parse_status(const counts& size, std::span<const varbind> vbs, std::vector<
     auto& o = outlets[static_cast<std::size_t>(n - 1)];
     o.number = n;
     o.name = text(at(i++));
-    const auto state = number(at(i++));
-    o.state = state == 1 ? power_state::on : state == 2 ? power_state::off : power_state::unknown;
+    o.state = parse_power_state(at(i++));
     o.command_pending = number(at(i++)) == 1;
     const auto b = number(at(i++));
     o.bank = b && *b > 0 ? std::optional<int>(static_cast<int>(*b)) : std::nullopt;

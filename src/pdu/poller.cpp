@@ -43,8 +43,8 @@ cp::outlet_command snmp_command(outlet_action a) {
 // The poll asks for the counts and sysUpTime too, so a PDU replaced or restarted with another
 // shape is noticed on the next poll, not never.
 std::vector<snmp::oid> poll_request(const counts& size) {
-  std::vector<snmp::oid> oids{cp::counts::controlled_outlets, cp::counts::banks,
-                              cp::system::up_time};
+  std::vector<snmp::oid> oids = counts_request();
+  oids.push_back(cp::system::up_time);
   auto status = status_request(size);
   oids.insert(oids.end(), std::make_move_iterator(status.begin()),
               std::make_move_iterator(status.end()));
@@ -180,8 +180,7 @@ awaitable<result<std::vector<snmp::varbind>>> poller::read(std::vector<snmp::oid
 awaitable<bool> poller::discover() {
   // The two counts first: a tiny request any agent answers, proving the PDU is there before
   // larger requests (which may need splitting) are tried.
-  std::vector<snmp::oid> probe{cp::counts::controlled_outlets, cp::counts::banks};
-  auto counted = co_await read(std::move(probe));
+  auto counted = co_await read(counts_request());
   if (!counted) {
     poll_failed(counted.err());
     co_return false;
@@ -232,8 +231,8 @@ awaitable<bool> poller::poll() {
     co_return false;
   }
   const auto& vbs = *got;
-  const counts now_size{static_cast<int>(snmp::as_integer(vbs[0].value).value_or(-1)),
-                        static_cast<int>(snmp::as_integer(vbs[1].value).value_or(-1))};
+  // Clamped like discovery's counts, so an out-of-range count does not look like a change.
+  const counts now_size = parse_counts(vbs);
   const auto* uptime = std::get_if<snmp::time_ticks>(&vbs[2].value);
   const bool rebooted =
       uptime && current_->id.uptime_ticks && uptime->value < *current_->id.uptime_ticks;

@@ -22,13 +22,9 @@ awaitable<result<snapshot>> async_read_snapshot(snmp::client& snmp, const snmp::
 }
 
 awaitable<result<counts>> async_read_counts(snmp::client& snmp, const snmp::target& t) {
-  std::vector<snmp::oid> oids{cp::counts::controlled_outlets, cp::counts::banks};
-  auto got = co_await snmp.async_get(t, std::move(oids));
+  auto got = co_await snmp.async_get(t, counts_request());
   if (!got) co_return got.err();
-  counts c;
-  c.outlets = static_cast<int>(snmp::as_integer((*got)[0].value).value_or(0));
-  c.banks = static_cast<int>(snmp::as_integer((*got)[1].value).value_or(0));
-  co_return c;
+  co_return parse_counts(*got);
 }
 
 power_state expected_state(cp::outlet_command command) noexcept {
@@ -83,11 +79,8 @@ awaitable<result<switch_outcome>> async_switch_outlet(snmp::client& snmp, const 
     auto got = co_await snmp.async_get(read, watch);
     if (got) {
       out.read_any = true;
-      const auto state = snmp::as_integer((*got)[0].value);
       const bool pending = snmp::as_integer((*got)[1].value) == 1;
-      out.confirmed = state == 1   ? power_state::on
-                      : state == 2 ? power_state::off
-                                   : power_state::unknown;
+      out.confirmed = parse_power_state((*got)[0].value);
       if (observe) observe(out.confirmed, pending);
       if (is_reboot && (out.confirmed == power_state::off || pending)) left_on = true;
       if (out.lost_answer) break;

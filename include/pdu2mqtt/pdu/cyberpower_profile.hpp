@@ -20,6 +20,15 @@ struct identity_and_counts {
 // varbinds answer identity_request() in order.
 identity_and_counts parse_identity(std::span<const snmp::varbind> varbinds);
 
+// The two table sizes: controllable outlets, banks.
+std::vector<snmp::oid> counts_request();
+// varbinds answer counts_request() in order; absent or out-of-range counts are clamped to
+// what the MIB allows (0..96 outlets, 0..12 banks), the same everywhere they are read.
+counts parse_counts(std::span<const snmp::varbind> varbinds);
+
+// ePDUOutletStatusOutletState: 1 on, 2 off, anything else (NULL, absent) unknown.
+power_state parse_power_state(const snmp::value& v);
+
 // Per outlet name, state, pending, bank; then per bank load and load state.
 std::vector<snmp::oid> status_request(const counts& size);
 // varbinds answer status_request(size) in order.
