@@ -157,6 +157,7 @@ device::poller_callbacks bridge::callbacks_for(std::size_t index) {
     spdlog::info("[{}] PDU is {}", slot.config.id, online ? "online" : "offline");
     self->publish_availability(slot);
     self->publish_info();
+    if (self->status_changed_) self->status_changed_();
   });
   cb.discovered = guarded(
       [index](bridge& b, const device::snapshot& now, const std::optional<device::snapshot>&) {
@@ -199,7 +200,21 @@ device::poller_callbacks bridge::callbacks_for(std::size_t index) {
   return cb;
 }
 
+bridge_status bridge::status() const {
+  bridge_status s;
+  s.mqtt_connected = link_->connected();
+  for (const auto& slot : slots_) {
+    s.pdus.push_back({slot.config.id, slot.poller && slot.poller->online()});
+  }
+  return s;
+}
+
+void bridge::on_status_change(std::function<void()> handler) {
+  status_changed_ = std::move(handler);
+}
+
 void bridge::on_connection(bool connected) {
+  if (status_changed_) status_changed_();
   if (!connected) {
     spdlog::warn("MQTT connection lost; reconnecting");
     return;

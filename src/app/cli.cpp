@@ -1,15 +1,17 @@
 // The pdu2mqtt command line: global options, logging to stderr, subcommand dispatch, and the
 // mapping of failures to exit codes.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <exception>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "pdu2mqtt/app/commands.hpp"
+#include "pdu2mqtt/app/config.hpp"
+#include "pdu2mqtt/app/logging.hpp"
 #include "pdu2mqtt/version.hpp"
 
 namespace pdu2mqtt::app {
@@ -19,20 +21,11 @@ namespace {
 const std::vector<std::string> log_level_names{"trace",   "debug", "info",     "warn",
                                                "warning", "error", "critical", "off"};
 
-// Logs go to stderr so that stdout carries only results (probe --json, the simulator banner),
-// safe to pipe. The color sink turns colors off by itself when stderr is not a terminal.
-void log_to_stderr() {
-  auto logger = std::make_shared<spdlog::logger>(
-      "pdu2mqtt", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
-  spdlog::set_default_logger(std::move(logger));
-  spdlog::set_level(spdlog::level::info);
-}
-
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-  log_to_stderr();
+  spdlog::set_level(spdlog::level::info);
+  log_to_stderr(log_format::text);
 
   CLI::App app{
       "Bridges CyberPower switched/metered PDUs (SNMP) to MQTT, with Home Assistant discovery.",
@@ -47,11 +40,26 @@ int run_cli(int argc, char** argv) {
       // Option callbacks run before the subcommand's callback, so the level is in force for
       // all of the command's work.
       ->each([](const std::string& name) { spdlog::set_level(spdlog::level::from_str(name)); });
+  app.add_option("--log-format", "Log lines as text (default) or json, one object per line")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->envname("PDU2MQTT_LOG_FORMAT")
+      ->each([](const std::string& name) {
+        log_to_stderr(name == "json" ? log_format::json : log_format::text);
+      });
+  app.add_flag_callback(
+      "--print-config-example",
+      [] {
+        std::cout << example_config();
+        throw CLI::Success();
+      },
+      "Print a commented example configuration (every key, its default) and exit");
 
   add_run_command(app);
   add_probe_command(app);
   add_outlet_command(app);
   add_simulate_command(app);
+  add_check_config_command(app);
+  add_health_command(app);
   app.require_subcommand(1);
 
   try {

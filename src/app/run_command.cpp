@@ -3,60 +3,96 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "pdu2mqtt/app/bridge.hpp"
 #include "pdu2mqtt/app/commands.hpp"
+#include "pdu2mqtt/app/logging.hpp"
+#include "pdu2mqtt/app/status_file.hpp"
 
 namespace pdu2mqtt::app {
 
 namespace {
 
-spdlog::level::level_enum spdlog_level(log_level l) {
-  switch (l) {
-    case log_level::trace:
-      return spdlog::level::trace;
-    case log_level::debug:
-      return spdlog::level::debug;
-    case log_level::info:
-      return spdlog::level::info;
-    case log_level::warn:
-      return spdlog::level::warn;
-    case log_level::error:
-      return spdlog::level::err;
-    case log_level::off:
-      break;
+// Keeps the status file current: on every change, and every status_heartbeat so that `health`
+// can tell a live bridge from a hung one. Runs on the bridge's thread.
+class status_writer {
+ public:
+  status_writer(asio::io_context& io, std::filesystem::path path, std::shared_ptr<bridge> b)
+      : path_(std::move(path)), bridge_(std::move(b)), timer_(io) {}
+
+  void start() {
+    bridge_->on_status_change([this] { write(); });
+    tick();
   }
-  return spdlog::level::off;
-}
+
+  void stop() {
+    timer_.cancel();
+    // A stopped bridge is not healthy: no file is the clearest way to say so.
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+  }
+
+ private:
+  void write() {
+    auto written =
+        write_status_file(path_, status_json(bridge_->status(), std::chrono::system_clock::now()));
+    // Logged once per failure streak: a full disk must not flood the log every 10 s.
+    if (!written && !failing_) spdlog::error("{}", written.err().detail);
+    failing_ = !written;
+  }
+
+  void tick() {
+    write();
+    timer_.expires_after(status_heartbeat);
+    timer_.async_wait([this](std::error_code ec) {
+      if (!ec) tick();
+    });
+  }
+
+  std::filesystem::path path_;
+  std::shared_ptr<bridge> bridge_;
+  asio::steady_timer timer_;
+  bool failing_ = false;
+};
 
 }  // namespace
 
 void add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Run the bridge: PDUs over SNMP <-> MQTT");
   auto config_path = std::make_shared<std::string>();
+  auto status_path = std::make_shared<std::string>();
   cmd->add_option("-c,--config", *config_path, "configuration file (JSON, comments allowed)")
+      ->envname("PDU2MQTT_CONFIG")
       ->required();
-  cmd->callback([config_path, &app] {
+  cmd->add_option("--status-file", *status_path,
+                  "keep the bridge's health in this file, for `pdu2mqtt health`")
+      ->envname("PDU2MQTT_STATUS_FILE");
+  cmd->callback([config_path, status_path, &app] {
     auto config = load_config_file(*config_path, process_environment());
     if (!config) {
       std::cerr << "pdu2mqtt: " << config.err().detail << "\n";
       throw CLI::RuntimeError(2);
     }
-    // --log-level on the command line wins over the file.
-    if (app.get_option("--log-level")->count() == 0) {
-      spdlog::set_level(spdlog_level(config->logging.level));
-    }
+    // The command line (and its environment variables) win over the file.
+    if (app.get_option("--log-format")->count() == 0) log_to_stderr(config->logging.format);
+    if (app.get_option("--log-level")->count() == 0) set_log_level(config->logging.level);
+
     asio::io_context io;
     auto b = bridge::create(io.get_executor(), std::move(*config));
+    std::optional<status_writer> status;
+    if (!status_path->empty()) status.emplace(io, *status_path, b);
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](std::error_code ec, int signal_number) {
       if (ec) return;
       spdlog::info("signal {} received; stopping", signal_number);
+      if (status) status->stop();
       b->stop();
       io.stop();
     });
     b->start();
+    if (status) status->start();
     io.run();
   });
 }

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "pdu2mqtt/app/config.hpp"
+#include "pdu2mqtt/app/status_file.hpp"
 #include "pdu2mqtt/ha/discovery.hpp"
 #include "pdu2mqtt/mqtt/link.hpp"
 #include "pdu2mqtt/pdu/poller.hpp"
@@ -31,6 +33,11 @@ class bridge : public std::enable_shared_from_this<bridge> {
 
   // Publishes "offline", disconnects (bounded by timing.stop_grace) and stops every poller.
   void stop();
+
+  // Broker connection and each PDU's availability, for the status file (`pdu2mqtt health`).
+  bridge_status status() const;
+  // Called (on the bridge's executor) whenever status() may have changed.
+  void on_status_change(std::function<void()> handler);
 
  private:
   struct pdu_slot {
@@ -77,6 +84,7 @@ class bridge : public std::enable_shared_from_this<bridge> {
   std::unique_ptr<mqtt::link> link_;
   std::vector<pdu_slot> slots_;
   asio::steady_timer birth_timer_;
+  std::function<void()> status_changed_;
   bool stopped_ = false;
 };
 
