@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -39,6 +40,17 @@ mqtt::link_options link_options_from(const mqtt_config& c, const topics::layout&
   return o;
 }
 
+ha::pdu_entry entry_from(const pdu_config& c) {
+  ha::pdu_entry e;
+  e.id = c.id;
+  e.display_name = c.name;
+  e.host = c.host;
+  e.protected_outlets = c.protected_outlets;
+  e.read_only = c.read_only;
+  e.confirm_reboot = c.confirm_reboot;
+  return e;
+}
+
 ha::discovery_settings discovery_from(const mqtt_config& c, const topics::layout& layout) {
   ha::discovery_settings s;
   s.discovery_prefix = c.discovery_prefix;
@@ -66,6 +78,8 @@ device::poller_settings poller_settings_from(const pdu_config& c,
   s.command_deadline = c.command_timeout;
   s.protected_outlets = {c.protected_outlets.begin(), c.protected_outlets.end()};
   s.read_only = c.read_only;
+  s.confirm_reboot = c.confirm_reboot;
+  s.min_power_cycle_interval = c.min_power_cycle_interval;
   return s;
 }
 
@@ -76,6 +90,14 @@ std::shared_ptr<bridge> bridge::create(asio::any_io_executor executor, bridge_co
   return std::shared_ptr<bridge>(new bridge(executor, std::move(config), timing));
 }
 
+bridge::pdu_slot::pdu_slot(const asio::any_io_executor& executor, pdu_config c,
+                           const bridge_timing& timing)
+    : config(std::move(c)),
+      entry(entry_from(config)),
+      resolve_timer(executor),
+      command_budget(config.max_commands_per_s, config.max_commands_per_s),
+      error_budget(timing.error_reports_per_s, timing.error_reports_per_s) {}
+
 bridge::bridge(asio::any_io_executor executor, bridge_config config, bridge_timing timing)
     : executor_(executor),
       config_(std::move(config)),
@@ -84,61 +106,86 @@ bridge::bridge(asio::any_io_executor executor, bridge_config config, bridge_timi
       discovery_(discovery_from(config_.mqtt, layout_)),
       snmp_(snmp::client::create(executor)),
       link_(std::make_unique<mqtt::link>(executor, link_options_from(config_.mqtt, layout_))),
-      birth_timer_(executor) {
-  for (const auto& pdu : config_.pdus) {
-    pdu_slot slot;
-    slot.config = pdu;
-    slot.entry.id = pdu.id;
-    slot.entry.display_name = pdu.name;
-    slot.entry.host = pdu.host;
-    slot.entry.protected_outlets = pdu.protected_outlets;
-    slot.entry.read_only = pdu.read_only;
-    slots_.push_back(std::move(slot));
-  }
+      birth_timer_(executor),
+      error_summary_timer_(executor) {
+  for (const auto& pdu : config_.pdus)
+    slots_.push_back(make_slot(pdu));
+}
+
+bridge::slot_ptr bridge::make_slot(const pdu_config& c) {
+  return std::make_shared<pdu_slot>(executor_, c, timing_);
 }
 
 void bridge::start() {
+  started_ = true;
   link_->on_connection(guarded([](bridge& b, bool connected) { b.on_connection(connected); }));
   link_->on_message(guarded([](bridge& b, const mqtt::message& m) { b.on_message(m); }));
   link_->start();
   spdlog::info("pdu2mqtt {} bridging {} PDU(s) to {} (base topic '{}')", version_string,
                slots_.size(), config_.mqtt.broker.uri(), layout_.base);
+  for (const auto& slot : slots_)
+    start_slot(slot);
+}
 
-  for (std::size_t i = 0; i < slots_.size(); ++i) {
-    auto& slot = slots_[i];
-    std::error_code ec;
-    auto address = asio::ip::make_address(slot.config.host, ec);
-    if (ec) {
-      // Names are resolved once, here; a name that does not resolve leaves this PDU offline
-      // (and says so) without holding up the others.
-      asio::ip::udp::resolver resolver(executor_);
-      auto found = resolver.resolve(asio::ip::udp::v4(), slot.config.host,
-                                    std::to_string(slot.config.port), ec);
-      if (ec || found.empty()) {
-        spdlog::error("[{}] cannot resolve host '{}': {}", slot.config.id, slot.config.host,
-                      ec ? ec.message() : "no IPv4 address");
-        continue;
-      }
-      address = found.begin()->endpoint().address();
-    }
-    if (!address.is_v4()) {
-      spdlog::error("[{}] '{}' is an IPv6 address; this version polls PDUs over IPv4 only",
-                    slot.config.id, slot.config.host);
-      continue;
-    }
-    slot.poller = device::poller::create(
-        executor_, snmp_, poller_settings_from(slot.config, {address, slot.config.port}),
-        callbacks_for(i));
-    slot.poller->start();
+void bridge::start_slot(const slot_ptr& slot) {
+  std::error_code ec;
+  const auto address = asio::ip::make_address(slot->config.host, ec);
+  if (!ec) {
+    create_poller(slot, address);
+    return;
   }
+  // A name is resolved off the event loop (getaddrinfo may take seconds when DNS is down). One
+  // that does not resolve leaves this PDU offline, says so, and is tried again later: in a
+  // compose stack the PDU's container may simply not be up yet.
+  auto resolver = std::make_shared<asio::ip::udp::resolver>(executor_);
+  resolver->async_resolve(
+      asio::ip::udp::v4(), slot->config.host, std::to_string(slot->config.port),
+      guarded(slot, [resolver](bridge& b, pdu_slot& s, std::error_code error,
+                               const asio::ip::udp::resolver::results_type& found) {
+        if (b.stopped_) return;
+        auto self = b.shared_from_this();
+        for (const auto& candidate : self->slots_) {
+          if (candidate.get() != &s) continue;
+          if (!error && !found.empty()) {
+            self->create_poller(candidate, found.begin()->endpoint().address());
+            return;
+          }
+          spdlog::error("[{}] cannot resolve host '{}': {}; trying again in {} s", s.config.id,
+                        s.config.host, error ? error.message() : "no IPv4 address",
+                        self->timing_.resolve_retry.count() / 1000);
+          s.resolve_timer.expires_after(self->timing_.resolve_retry);
+          s.resolve_timer.async_wait(self->guarded(
+              candidate, [](bridge& again, pdu_slot& retry, std::error_code timer_error) {
+                if (timer_error || again.stopped_) return;
+                for (const auto& c : again.slots_) {
+                  if (c.get() == &retry) again.start_slot(c);
+                }
+              }));
+          return;
+        }
+      }));
+}
+
+void bridge::create_poller(const slot_ptr& slot, const asio::ip::address& address) {
+  if (!address.is_v4()) {
+    spdlog::error("[{}] '{}' is an IPv6 address; this version polls PDUs over IPv4 only",
+                  slot->config.id, slot->config.host);
+    return;
+  }
+  slot->poller = device::poller::create(
+      executor_, snmp_, poller_settings_from(slot->config, {address, slot->config.port}),
+      callbacks_for(slot));
+  slot->poller->start();
 }
 
 void bridge::stop() {
   if (stopped_) return;
   stopped_ = true;
   birth_timer_.cancel();
+  error_summary_timer_.cancel();
   for (auto& slot : slots_) {
-    if (slot.poller) slot.poller->stop();
+    slot->resolve_timer.cancel();
+    if (slot->poller) slot->poller->stop();
   }
   if (link_->connected()) {
     link_->publish(layout_.bridge_state(), std::string(offline_payload), 1, true);
@@ -148,34 +195,114 @@ void bridge::stop() {
   spdlog::info("pdu2mqtt stopped");
 }
 
-device::poller_callbacks bridge::callbacks_for(std::size_t index) {
-  // Slots never move after start(): the vector is filled once in the constructor.
+void bridge::retire_slot(const slot_ptr& slot, bool remove_from_mqtt) {
+  slot->retired = true;
+  slot->resolve_timer.cancel();
+  if (slot->poller) slot->poller->stop();
+  const auto& id = slot->config.id;
+  if (slot->subscribed) {
+    link_->unsubscribe(layout_.outlet_set_filter(id));
+    link_->unsubscribe(layout_.get(id));
+  }
+  if (!remove_from_mqtt) return;
+  // Everything retained under this PDU is cleared (an empty retained message deletes the
+  // broker's copy), so neither Home Assistant nor a new subscriber sees a PDU that is gone.
+  if (slot->announced && config_.mqtt.discovery) {
+    for (auto& p : ha::removal_messages(discovery_, slot->announced_entry, *slot->announced)) {
+      link_->publish(p.topic, p.payload, config_.mqtt.qos, p.retain);
+    }
+  }
+  if (slot->announced) {
+    for (const auto& o : slot->announced->outlets)
+      publish_retained(layout_.outlet(id, o.number), "");
+    for (const auto& b : slot->announced->banks) {
+      publish_retained(layout_.bank_current(id, b.number), "");
+    }
+  }
+  publish_retained(layout_.state(id), "");
+  publish_retained(layout_.availability(id), "");
+}
+
+void bridge::reload(bridge_config next) {
+  if (stopped_) return;
+  if (next.mqtt != config_.mqtt) {
+    spdlog::warn("reload: the mqtt section changed; restart pdu2mqtt to apply it (kept as is)");
+  }
+  next.mqtt = config_.mqtt;
+  std::vector<slot_ptr> kept;
+  int added = 0, removed = 0, restarted = 0, unchanged = 0;
+  for (const auto& slot : slots_) {
+    const auto found = std::find_if(next.pdus.begin(), next.pdus.end(),
+                                    [&](const pdu_config& p) { return p.id == slot->config.id; });
+    if (found == next.pdus.end()) {
+      spdlog::info("[{}] removed from the configuration: stopped, and cleared from MQTT",
+                   slot->config.id);
+      retire_slot(slot, true);
+      ++removed;
+    } else if (*found == slot->config) {
+      kept.push_back(slot);
+      ++unchanged;
+    }
+  }
+  for (const auto& pdu : next.pdus) {
+    const auto old = std::find_if(slots_.begin(), slots_.end(),
+                                  [&](const slot_ptr& s) { return s->config.id == pdu.id; });
+    if (old != slots_.end() && (*old)->config == pdu) continue;
+    auto slot = make_slot(pdu);
+    if (old != slots_.end()) {
+      // Same id, new settings: a fresh poller; discovery then replaces what was announced
+      // (removing, say, the reboot button of an outlet that became protected).
+      spdlog::info("[{}] settings changed: restarting this PDU only", pdu.id);
+      slot->announced = (*old)->announced;
+      slot->announced_entry = (*old)->announced_entry;
+      retire_slot(*old, false);
+      ++restarted;
+    } else {
+      spdlog::info("[{}] added to the configuration", pdu.id);
+      ++added;
+    }
+    kept.push_back(slot);
+  }
+  // Configuration order, for bridge/info and the status file.
+  std::vector<slot_ptr> ordered;
+  for (const auto& pdu : next.pdus) {
+    for (const auto& s : kept) {
+      if (s->config.id == pdu.id) ordered.push_back(s);
+    }
+  }
+  slots_ = std::move(ordered);
+  config_ = std::move(next);
+  for (const auto& slot : slots_) {
+    if (!slot->poller && !slot->retired && started_) start_slot(slot);
+  }
+  spdlog::info("reload: {} PDU(s) added, {} removed, {} restarted, {} unchanged", added, removed,
+               restarted, unchanged);
+  publish_info();
+  notify_status();
+}
+
+device::poller_callbacks bridge::callbacks_for(const slot_ptr& slot) {
   device::poller_callbacks cb;
-  cb.availability = guarded([index](bridge& b, bool online) {
-    auto* self = &b;
-    auto& slot = self->slots_[index];
-    spdlog::info("[{}] PDU is {}", slot.config.id, online ? "online" : "offline");
-    self->publish_availability(slot);
-    self->publish_info();
-    if (self->status_changed_) self->status_changed_();
+  cb.availability = guarded(slot, [](bridge& b, pdu_slot& s, bool online) {
+    spdlog::info("[{}] PDU is {}", s.config.id, online ? "online" : "offline");
+    b.publish_availability(s);
+    b.publish_info();
+    b.notify_status();
   });
-  cb.discovered = guarded(
-      [index](bridge& b, const device::snapshot& now, const std::optional<device::snapshot>&) {
-        auto* self = &b;
-        auto& slot = self->slots_[index];
-        self->announce(slot, now);
-        // Commands are accepted only once the PDU's real state is known (and published).
-        self->subscribe_commands(slot);
-      });
+  cb.discovered = guarded(slot, [](bridge& b, pdu_slot& s, const device::snapshot& now,
+                                   const std::optional<device::snapshot>&) {
+    b.announce(s, now);
+    // Commands are accepted only once the PDU's real state is known (and published).
+    b.subscribe_commands(s);
+  });
   cb.outlet_changed = guarded(
-      [index](bridge& b, const device::outlet& o) { b.publish_outlet(b.slots_[index], o); });
+      slot, [](bridge& b, pdu_slot& s, const device::outlet& o) { b.publish_outlet(s, o); });
   cb.bank_changed = guarded(
-      [index](bridge& b, const device::bank& bank) { b.publish_bank(b.slots_[index], bank); });
-  cb.state_changed = guarded(
-      [index](bridge& b, const device::snapshot& s) { b.publish_snapshot(b.slots_[index], s); });
-  cb.command_done = guarded([index](bridge& b, const device::command_report& r) {
-    auto* self = &b;
-    auto& slot = self->slots_[index];
+      slot, [](bridge& b, pdu_slot& s, const device::bank& bank) { b.publish_bank(s, bank); });
+  cb.state_changed = guarded(slot, [](bridge& b, pdu_slot& s, const device::snapshot& snap) {
+    b.publish_snapshot(s, snap);
+  });
+  cb.command_done = guarded(slot, [](bridge& b, pdu_slot& s, const device::command_report& r) {
     const auto& req = r.request;
     json result = {
         {"command", device::command_name(req.action)},
@@ -185,15 +312,15 @@ device::poller_callbacks bridge::callbacks_for(std::size_t index) {
         {"error", r.error ? json(*r.error) : json()},
         {"latency_ms", r.latency.count()}};
     if (req.outlet >= 1) {
-      self->link_->publish(self->layout_.outlet_result(slot.config.id, req.outlet), result.dump(),
-                           self->config_.mqtt.qos, false);
+      b.link_->publish(b.layout_.outlet_result(s.config.id, req.outlet), result.dump(),
+                       b.config_.mqtt.qos, false);
     }
     if (r.error) {
-      spdlog::warn("[{}] outlet {} {}: {}", slot.config.id, req.outlet,
+      spdlog::warn("[{}] outlet {} {}: {}", s.config.id, req.outlet,
                    device::command_name(req.action), *r.error);
-      self->publish_error(slot, req.topic, req.payload, *r.error);
+      b.publish_error(s, req.topic, req.payload, *r.error);
     } else {
-      spdlog::info("[{}] outlet {} {} confirmed in {} ms", slot.config.id, req.outlet,
+      spdlog::info("[{}] outlet {} {} confirmed in {} ms", s.config.id, req.outlet,
                    device::command_name(req.action), r.latency.count());
     }
   });
@@ -204,7 +331,7 @@ bridge_status bridge::status() const {
   bridge_status s;
   s.mqtt_connected = link_->connected();
   for (const auto& slot : slots_) {
-    s.pdus.push_back({slot.config.id, slot.poller && slot.poller->online()});
+    s.pdus.push_back({slot->config.id, slot->poller && slot->poller->online()});
   }
   return s;
 }
@@ -213,8 +340,12 @@ void bridge::on_status_change(std::function<void()> handler) {
   status_changed_ = std::move(handler);
 }
 
-void bridge::on_connection(bool connected) {
+void bridge::notify_status() {
   if (status_changed_) status_changed_();
+}
+
+void bridge::on_connection(bool connected) {
+  notify_status();
   if (!connected) {
     spdlog::warn("MQTT connection lost; reconnecting");
     return;
@@ -225,11 +356,11 @@ void bridge::on_connection(bool connected) {
   publish_retained(layout_.bridge_state(), std::string(online_payload));
   if (config_.mqtt.discovery) link_->subscribe(discovery_.status_topic, config_.mqtt.qos);
   for (auto& slot : slots_) {
-    if (slot.poller && slot.poller->current()) {
-      announce(slot, *slot.poller->current());
-      publish_states(slot);
+    if (slot->poller && slot->poller->current()) {
+      announce(*slot, *slot->poller->current());
+      publish_states(*slot);
     }
-    publish_availability(slot);
+    publish_availability(*slot);
   }
   publish_info();
 }
@@ -243,8 +374,8 @@ void bridge::on_message(const mqtt::message& m) {
   auto command = topics::parse_command_topic(layout_, m.topic);
   if (!command) return;
   for (auto& slot : slots_) {
-    if (slot.config.id == command->pdu_id) {
-      on_command(slot, *command, m);
+    if (slot->config.id == command->pdu_id) {
+      on_command(*slot, *command, m);
       return;
     }
   }
@@ -271,25 +402,37 @@ void bridge::on_command(pdu_slot& slot, const topics::command_topic& command,
   const int outlets = current ? current->size.outlets : 0;
   auto outlet = device::parse_outlet_number(command.outlet_text, outlets);
   if (!outlet) {
-    spdlog::warn("[{}] command refused: {}", slot.config.id, outlet.err().detail);
+    spdlog::debug("[{}] command refused: {}", slot.config.id, outlet.err().detail);
     publish_error(slot, m.topic, excerpt, outlet.err().detail);
     return;
   }
-  auto action = device::parse_outlet_command(m.payload);
-  if (!action) {
-    spdlog::warn("[{}] outlet {}: command refused: {}", slot.config.id, *outlet,
-                 action.err().detail);
-    publish_error(slot, m.topic, excerpt, action.err().detail);
+  auto parsed = device::parse_outlet_command_payload(m.payload);
+  if (!parsed) {
+    spdlog::debug("[{}] outlet {}: command refused: {}", slot.config.id, *outlet,
+                  parsed.err().detail);
+    publish_error(slot, m.topic, excerpt, parsed.err().detail);
     return;
   }
-  slot.poller->submit(device::command_request{
-      .outlet = *outlet, .action = *action, .topic = m.topic, .payload = excerpt});
+  // Only well-formed commands use the budget: junk never reaches the PDU anyway, and must not
+  // crowd out the real commands that arrive with it.
+  if (!slot.command_budget.try_take(std::chrono::steady_clock::now())) {
+    publish_error(slot, m.topic, excerpt,
+                  "rate limit: more than " + std::to_string(slot.config.max_commands_per_s) +
+                      " commands per second for this PDU (max_commands_per_s); refused");
+    return;
+  }
+  slot.poller->submit(device::command_request{.outlet = *outlet,
+                                              .action = parsed->action,
+                                              .confirmed = parsed->confirmed,
+                                              .topic = m.topic,
+                                              .payload = excerpt});
 }
 
 void bridge::announce(pdu_slot& slot, const device::snapshot& now) {
   if (!config_.mqtt.discovery) return;
   if (slot.announced) {
-    for (auto& p : ha::removal_messages(discovery_, slot.entry, *slot.announced, now)) {
+    for (auto& p :
+         ha::removal_messages(discovery_, slot.announced_entry, *slot.announced, slot.entry, now)) {
       link_->publish(p.topic, p.payload, config_.mqtt.qos, p.retain);
     }
   }
@@ -297,6 +440,7 @@ void bridge::announce(pdu_slot& slot, const device::snapshot& now) {
     link_->publish(p.topic, p.payload, config_.mqtt.qos, p.retain);
   }
   slot.announced = now;
+  slot.announced_entry = slot.entry;
 }
 
 void bridge::publish_states(const pdu_slot& slot) {
@@ -336,7 +480,8 @@ void bridge::publish_availability(const pdu_slot& slot) {
 
 void bridge::publish_info() {
   json pdus = json::array();
-  for (const auto& slot : slots_) {
+  for (const auto& slot_ptr : slots_) {
+    const auto& slot = *slot_ptr;
     json p = {{"id", slot.config.id},
               {"name", slot.config.name},
               {"host", slot.config.host},
@@ -359,11 +504,44 @@ void bridge::publish_info() {
   publish_retained(layout_.bridge_info(), info.dump());
 }
 
-void bridge::publish_error(const pdu_slot& slot, const std::string& topic,
-                           const std::string& payload, const std::string& why) {
+void bridge::publish_error(pdu_slot& slot, const std::string& topic, const std::string& payload,
+                           const std::string& why) {
+  // A flood of junk must not turn into a flood of error reports: over budget, they are counted
+  // and summed up once a second.
+  if (!slot.error_budget.try_take(std::chrono::steady_clock::now())) {
+    ++slot.errors_suppressed;
+    if (!error_summary_armed_) {
+      error_summary_armed_ = true;
+      error_summary_timer_.expires_after(std::chrono::seconds(1));
+      error_summary_timer_.async_wait(guarded([](bridge& b, std::error_code ec) {
+        b.error_summary_armed_ = false;
+        if (!ec && !b.stopped_) b.publish_error_summaries();
+      }));
+    }
+    return;
+  }
   nlohmann::ordered_json e = {
       {"topic", printable_excerpt(topic, 256)}, {"payload", payload}, {"error", why}};
   link_->publish(layout_.error(slot.config.id), e.dump(), config_.mqtt.qos, false);
+}
+
+void bridge::publish_error_summaries() {
+  for (auto& slot : slots_) {
+    if (slot->errors_suppressed == 0) continue;
+    const auto n = slot->errors_suppressed;
+    slot->errors_suppressed = 0;
+    spdlog::warn("[{}] {} more refused commands in the last second, not reported one by one",
+                 slot->config.id, n);
+    nlohmann::ordered_json e = {
+        {"topic", layout_.outlet_set_filter(slot->config.id)},
+        {"payload", ""},
+        {"error", std::to_string(n) +
+                      " more commands refused in the last second (not reported "
+                      "one by one: over " +
+                      std::to_string(timing_.error_reports_per_s) + " error reports per second)"},
+        {"suppressed", n}};
+    link_->publish(layout_.error(slot->config.id), e.dump(), config_.mqtt.qos, false);
+  }
 }
 
 void bridge::publish_retained(const std::string& topic, const std::string& payload) {
@@ -383,14 +561,13 @@ void bridge::republish_after_birth() {
   spdlog::info("Home Assistant came online; re-publishing discovery in {} ms", delay.count());
   birth_timer_.expires_after(delay);
   birth_timer_.async_wait(guarded([](bridge& b, std::error_code ec) {
-    auto* self = &b;
-    if (ec || self->stopped_) return;
-    for (auto& slot : self->slots_) {
-      if (slot.poller && slot.poller->current()) {
-        self->announce(slot, *slot.poller->current());
-        self->publish_states(slot);
+    if (ec || b.stopped_) return;
+    for (auto& slot : b.slots_) {
+      if (slot->poller && slot->poller->current()) {
+        b.announce(*slot, *slot->poller->current());
+        b.publish_states(*slot);
       }
-      self->publish_availability(slot);
+      b.publish_availability(*slot);
     }
   }));
 }

@@ -327,7 +327,8 @@ constexpr auto mqtt_keys = std::to_array<std::string_view>(
      "keepalive_s", "qos", "discovery", "discovery_mode", "retain_state"});
 constexpr auto pdu_keys = std::to_array<std::string_view>(
     {"id", "name", "host", "port", "snmp", "poll_interval_ms", "max_varbinds",
-     "offline_after_failures", "command_timeout_ms", "read_only", "protected_outlets"});
+     "offline_after_failures", "command_timeout_ms", "read_only", "protected_outlets",
+     "confirm_reboot", "min_power_cycle_interval_s", "max_commands_per_s"});
 constexpr auto snmp_keys = std::to_array<std::string_view>(
     {"version", "community", "write_community", "timeout_ms", "retries"});
 
@@ -657,6 +658,12 @@ class validator {
       pdu.read_only = require_bool(v, p);
     } else if (key == "protected_outlets") {
       pdu.protected_outlets = read_outlet_list(v, p);
+    } else if (key == "confirm_reboot") {
+      pdu.confirm_reboot = require_bool(v, p);
+    } else if (key == "min_power_cycle_interval_s") {
+      pdu.min_power_cycle_interval = std::chrono::seconds(require_int(v, p, 0, 86'400));
+    } else if (key == "max_commands_per_s") {
+      pdu.max_commands_per_s = static_cast<int>(require_int(v, p, 1, 1000));
     }
   }
 
@@ -820,7 +827,16 @@ constexpr std::string_view example_text =
       // true: only read, never send a SET; outlets show as binary sensors.
       "read_only": false,
       // Outlets never switched OFF or rebooted (e.g. the one feeding this bridge's network).
-      "protected_outlets": [1]
+      "protected_outlets": [1],
+      // true: REBOOT is refused unless sent as {"state": "REBOOT", "confirm": true} (Home
+      // Assistant's reboot buttons send that), so a stray "REBOOT" cannot power-cycle anything.
+      "confirm_reboot": false,
+      // After an outlet was switched OFF or rebooted, refuse OFF and REBOOT for it for this many
+      // seconds (0 to 86400; 0: no limit): protects equipment from flapping automations.
+      "min_power_cycle_interval_s": 0,
+      // Commands accepted per second for this PDU (1 to 1000, bursts up to as many); the rest
+      // are refused with one summary on <id>/error, so a flood never reaches the PDU.
+      "max_commands_per_s": 10
     }
   ],
   // trace, debug, info, warn, error or off.
@@ -1002,6 +1018,10 @@ nlohmann::json redacted_json(const bridge_config& config) {
         {"command_timeout_ms", p.command_timeout.count()},
         {"read_only", p.read_only},
         {"protected_outlets", p.protected_outlets},
+        {"confirm_reboot", p.confirm_reboot},
+        {"min_power_cycle_interval_s",
+         std::chrono::duration_cast<std::chrono::seconds>(p.min_power_cycle_interval).count()},
+        {"max_commands_per_s", p.max_commands_per_s},
     });
   }
   return {

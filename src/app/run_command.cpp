@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "pdu2mqtt/app/bridge.hpp"
@@ -84,13 +85,33 @@ void add_run_command(CLI::App& app) {
     std::optional<status_writer> status;
     if (!status_path->empty()) status.emplace(io, *status_path, b);
     asio::signal_set signals(io, SIGINT, SIGTERM);
+    asio::signal_set hangup(io, SIGHUP);
     signals.async_wait([&](std::error_code ec, int signal_number) {
       if (ec) return;
       spdlog::info("signal {} received; stopping", signal_number);
+      hangup.cancel();
       if (status) status->stop();
       b->stop();
       io.stop();
     });
+    // SIGHUP (systemctl reload, docker kill -s HUP): read the file again and apply the PDU
+    // changes; a file that no longer validates is reported and the running setup kept.
+    std::function<void()> wait_for_hangup = [&] {
+      hangup.async_wait([&](std::error_code ec, int) {
+        if (ec) return;
+        spdlog::info("SIGHUP: reloading {}", *config_path);
+        auto next = load_config_file(*config_path, process_environment());
+        if (!next) {
+          spdlog::error("reload failed, keeping the running configuration: {}", next.err().detail);
+        } else {
+          if (app.get_option("--log-format")->count() == 0) log_to_stderr(next->logging.format);
+          if (app.get_option("--log-level")->count() == 0) set_log_level(next->logging.level);
+          b->reload(std::move(*next));
+        }
+        wait_for_hangup();
+      });
+    };
+    wait_for_hangup();
     b->start();
     if (status) status->start();
     io.run();

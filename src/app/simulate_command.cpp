@@ -1,5 +1,7 @@
 // `pdu2mqtt simulate`: a simulated CyberPower switched PDU answering SNMP v1/v2c on UDP until
 // SIGINT/SIGTERM. Prints one "listening" line once bound, which tests and demos wait for.
+// Fault knobs (late, lost, withheld and refused answers) start from options here and can be
+// changed at run time over SNMP; see sim::test_oids in pdu2mqtt/sim/simulator.hpp.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -35,7 +37,33 @@ struct simulate_options {
   std::string serial = "SIM000000001";
   std::string model = "PDU41004";
   double outlet_current_a = 0.5;
+  // Fault knobs.
+  int response_delay_ms = 0;
+  int drop_percent = 0;
+  std::uint32_t seed = 1;
+  bool drop_set_responses = false;
+  std::string fail_sets_with = "none";
+  std::uint32_t drop_next = 0;
 };
+
+// The fault knobs' OIDs, for --help.
+constexpr const char* faults_help =
+    R"(Fault injection (for fault-tolerance tests). The options above set each knob's starting
+value; each is also an Integer32 at a private OID, readable with either community and
+settable at run time with the write community, e.g.
+  snmpset -v2c -c private 127.0.0.1:16161 .1.3.6.1.4.1.99999.2.2.0 i 100
+  .1.3.6.1.4.1.99999.2.1.0  response_delay_ms   0..600000 (--response-delay-ms)
+  .1.3.6.1.4.1.99999.2.2.0  drop_percent        0..100 (--drop-percent)
+  .1.3.6.1.4.1.99999.2.3.0  drop_set_responses  0|1 (--drop-set-responses)
+  .1.3.6.1.4.1.99999.2.4.0  drop_seed           0..2147483647; writing it restarts the drops (--seed)
+  .1.3.6.1.4.1.99999.2.5.0  fail_sets_with      0 = off, or an error-status 1..18 (--fail-sets-with)
+  .1.3.6.1.4.1.99999.2.6.0  drop_next           0..1000000, counts down (--drop-next)
+Requests naming only OIDs under .1.3.6.1.4.1.99999 are never delayed, dropped or failed.
+Counters (Counter32, read-only) under .1.3.6.1.4.1.99999.1:
+  .1.0 SETs applied  .2.0 SETs answered or refused  .3.0 requests received (lost ones too)
+  .4.0 requests dropped by the agent (bad community, undecodable, too many varbinds)
+  .5.0 requests lost to drop_percent/drop_next  .6.0 SET answers withheld
+  .7.0 answers delayed  .8.0 SETs refused by fail_sets_with)";
 
 std::string describe(const udp::endpoint& ep) {
   std::ostringstream out;
@@ -103,6 +131,14 @@ void run_simulator(const simulate_options& o) {
   sim_options.agent.read_community = o.community;
   sim_options.agent.write_community = o.write_community;
   sim_options.agent.max_request_varbinds = o.max_varbinds;
+  sim_options.faults.response_delay = std::chrono::milliseconds(o.response_delay_ms);
+  sim_options.faults.drop_percent = static_cast<std::uint32_t>(o.drop_percent);
+  sim_options.faults.drop_seed = o.seed;
+  sim_options.faults.drop_set_responses = o.drop_set_responses;
+  sim_options.faults.fail_sets_with =
+      sim::parse_error_status(o.fail_sets_with)
+          .value_or(snmp::errc{});  // validated by the option's check
+  sim_options.faults.drop_next = o.drop_next;
 
   asio::io_context io;
   std::shared_ptr<sim::simulator> pdu;
@@ -122,6 +158,8 @@ void run_simulator(const simulate_options& o) {
   }
   auto agent = *served;
   pdu->attach_agent_counters(&agent->counters());
+  agent->set_fault_hook(
+      [pdu](std::span<const std::uint8_t> datagram) { return pdu->plan_faults(datagram); });
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const std::error_code& ec, int signal_number) {
@@ -178,6 +216,33 @@ void add_simulate_command(CLI::App& app) {
                   "Current each outlet draws while on, in amps")
       ->check(CLI::Range(0.0, 16.0))
       ->capture_default_str();
+  cmd->add_option("--response-delay-ms", options->response_delay_ms,
+                  "Send every answer this many ms late (others are served meanwhile)")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
+  cmd->add_option("--drop-percent", options->drop_percent,
+                  "Drop this share of requests unanswered and unapplied (see --seed)")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  cmd->add_option("--seed", options->seed, "Seed of the --drop-percent sequence (deterministic)")
+      ->check(CLI::Range(std::uint32_t{0}, sim::fault_options::max_drop_seed))
+      ->capture_default_str();
+  cmd->add_flag("--drop-set-responses", options->drop_set_responses,
+                "Apply outlet command SETs but never answer them");
+  cmd->add_option("--fail-sets-with", options->fail_sets_with,
+                  "Refuse outlet command SETs with this error-status (genErr, 13, ...; none: off)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            if (sim::parse_error_status(text)) return {};
+            return "not an SNMP error-status name or number 1..18: " + text;
+          },
+          "ERR"))
+      ->capture_default_str();
+  cmd->add_option("--drop-next", options->drop_next,
+                  "Drop the first N requests unanswered (then drop-percent applies)")
+      ->check(CLI::Range(std::uint32_t{0}, sim::fault_options::max_drop_next))
+      ->capture_default_str();
+  cmd->footer(faults_help);
   cmd->callback([options] {
     if (options->banks > options->outlets) {
       throw CLI::ValidationError("--banks", "cannot exceed --outlets");

@@ -276,7 +276,8 @@ plan make_plan(const discovery_settings& settings, const pdu_entry& entry,
       add(prefix + "_reboot", "button", name + " reboot",
           json{{key::device_class, "restart"},
                {key::command_topic, layout.outlet_set(entry.id, n)},
-               {key::payload_press, "REBOOT"},
+               {key::payload_press,
+                entry.confirm_reboot ? R"({"state":"REBOOT","confirm":true})" : "REBOOT"},
                {key::retain, false}});
     }
   }

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <deque>
 #include <exception>
 #include <map>
 #include <stdexcept>
@@ -222,7 +223,7 @@ class link_state : public std::enable_shared_from_this<link_state> {
 
   void publish(const std::string& topic, const std::string& payload, int qos, bool retain) {
     if (!connected_) {
-      ++stats_.dropped_while_offline;
+      hold_while_offline(topic, payload, qos, retain);
       return;
     }
     try {
@@ -231,7 +232,7 @@ class link_state : public std::enable_shared_from_this<link_state> {
     } catch (const paho::exception& ex) {
       // The loss has happened in Paho but its callback is still on the way to us.
       if (ex.get_return_code() == MQTTASYNC_DISCONNECTED) {
-        ++stats_.dropped_while_offline;
+        hold_while_offline(topic, payload, qos, retain);
         return;
       }
       // MQTTASYNC_MAX_MESSAGES_INFLIGHT and friends: the bridge re-publishes state anyway.
@@ -360,6 +361,36 @@ class link_state : public std::enable_shared_from_this<link_state> {
       send_subscribe(filter, qos);
     }
     if (connection_handler_) connection_handler_(true);
+    flush_held();
+  }
+
+  // Retained messages are states the bridge publishes afresh on every connect; the others are
+  // events (a command's result, an error) that would otherwise be lost in an outage.
+  void hold_while_offline(const std::string& topic, const std::string& payload, int qos,
+                          bool retain) {
+    if (retain || qos == 0 || options_.offline_queue == 0) {
+      ++stats_.dropped_while_offline;
+      return;
+    }
+    if (held_.size() >= options_.offline_queue) {
+      held_.pop_front();
+      ++stats_.dropped_while_offline;
+    }
+    held_.push_back({topic, payload, qos, std::chrono::steady_clock::now()});
+    ++stats_.held_while_offline;
+  }
+
+  void flush_held() {
+    const auto now = std::chrono::steady_clock::now();
+    auto held = std::move(held_);
+    held_.clear();
+    for (auto& m : held) {
+      if (now - m.since > options_.offline_queue_max_age) {
+        ++stats_.dropped_while_offline;
+        continue;
+      }
+      publish(m.topic, m.payload, m.qos, false);
+    }
   }
 
   void on_connect_failed(int rc) {
@@ -402,6 +433,13 @@ class link_state : public std::enable_shared_from_this<link_state> {
   std::chrono::milliseconds backoff_;
   asio::steady_timer timer_;
   std::map<std::string, int> subscriptions_;
+  struct held_message {
+    std::string topic;
+    std::string payload;
+    int qos = 1;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::deque<held_message> held_;
   bool started_ = false;
   bool stopped_ = false;
   bool connecting_ = false;

@@ -37,7 +37,8 @@ class command_error_category final : public std::error_category {
   }
 };
 
-constexpr std::string_view json_shape = R"(expected {"state": "ON"}, "OFF" or "REBOOT")";
+constexpr std::string_view json_shape =
+    R"(expected {"state": "ON"}, "OFF" or "REBOOT", optionally with "confirm": true)";
 
 std::string_view trim(std::string_view s) {
   constexpr std::string_view space = " \t\r\n\f\v";
@@ -65,11 +66,11 @@ result<outlet_action> parse_word(std::string_view text) {
       "unknown command '" + printable_excerpt(word, 32) + "': expected ON, OFF or REBOOT");
 }
 
-result<outlet_action> parse_json_command(std::string_view text) {
+result<outlet_command> parse_json_command(std::string_view text) {
   using json = nlohmann::json;
   const auto malformed = [](std::string_view why) {
-    return result<outlet_action>(command_errc::malformed_json,
-                                 std::string(why) + ": " + std::string(json_shape));
+    return result<outlet_command>(command_errc::malformed_json,
+                                  std::string(why) + ": " + std::string(json_shape));
   };
   // nlohmann keeps the last of two equal keys; {"state":"ON","state":"OFF"} is ambiguous.
   int top_level_keys = 0;
@@ -82,11 +83,19 @@ result<outlet_action> parse_json_command(std::string_view text) {
   if (doc.is_discarded()) return malformed("payload is not valid JSON");
   if (!doc.is_object()) return malformed("JSON payload is not an object");
   const auto state = doc.find("state");
-  if (state == doc.end() || top_level_keys != 1) {
-    return malformed("JSON object must have one key, \"state\"");
+  const auto confirm = doc.find("confirm");
+  const int expected_keys = confirm == doc.end() ? 1 : 2;
+  if (state == doc.end() || top_level_keys != expected_keys) {
+    return malformed(
+        "JSON object must have the key \"state\" and may have \"confirm\", nothing else");
   }
   if (!state->is_string()) return malformed("\"state\" is not a string");
-  return parse_word(state->get_ref<const std::string&>());
+  if (confirm != doc.end() && !confirm->is_boolean()) {
+    return malformed("\"confirm\" is not true or false");
+  }
+  auto action = parse_word(state->get_ref<const std::string&>());
+  if (!action) return action.err();
+  return outlet_command{*action, confirm != doc.end() && confirm->get<bool>()};
 }
 
 std::string outlets_text(int count) {
@@ -101,24 +110,32 @@ const std::error_category& command_category() noexcept {
   return category;
 }
 
-result<outlet_action> parse_outlet_command(std::string_view payload) {
+result<outlet_command> parse_outlet_command_payload(std::string_view payload) {
   if (payload.size() > max_command_payload) {
-    return result<outlet_action>(command_errc::payload_too_large,
-                                 "payload of " + std::to_string(payload.size()) +
-                                     " bytes is larger than " +
-                                     std::to_string(max_command_payload));
+    return result<outlet_command>(command_errc::payload_too_large,
+                                  "payload of " + std::to_string(payload.size()) +
+                                      " bytes is larger than " +
+                                      std::to_string(max_command_payload));
   }
   if (!is_valid_utf8(payload)) {
-    return result<outlet_action>(command_errc::invalid_utf8, "payload is not valid UTF-8");
+    return result<outlet_command>(command_errc::invalid_utf8, "payload is not valid UTF-8");
   }
   const std::string_view text = trim(payload);
   if (text.empty()) {
-    return result<outlet_action>(command_errc::empty_payload, payload.empty()
-                                                                  ? "payload is empty"
-                                                                  : "payload is only whitespace");
+    return result<outlet_command>(command_errc::empty_payload, payload.empty()
+                                                                   ? "payload is empty"
+                                                                   : "payload is only whitespace");
   }
   if (text.front() == '{') return parse_json_command(text);
-  return parse_word(text);
+  auto action = parse_word(text);
+  if (!action) return action.err();
+  return outlet_command{*action, false};
+}
+
+result<outlet_action> parse_outlet_command(std::string_view payload) {
+  auto parsed = parse_outlet_command_payload(payload);
+  if (!parsed) return parsed.err();
+  return parsed->action;
 }
 
 result<int> parse_outlet_number(std::string_view segment, int outlet_count) {

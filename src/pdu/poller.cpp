@@ -107,6 +107,25 @@ std::optional<std::string> poller::refusal(const command_request& r) const {
     return "outlet " + std::to_string(r.outlet) +
            " is protected (protected_outlets): OFF and REBOOT are refused";
   }
+  if (r.action == outlet_action::reboot && settings_.confirm_reboot && !r.confirmed) {
+    return R"(this PDU has confirm_reboot: send {"state": "REBOOT", "confirm": true} to reboot )"
+           "outlet " +
+           std::to_string(r.outlet);
+  }
+  if (r.action != outlet_action::on && settings_.min_power_cycle_interval.count() > 0) {
+    if (const auto last = last_power_cut_.find(r.outlet); last != last_power_cut_.end()) {
+      const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - last->second);
+      if (since < settings_.min_power_cycle_interval) {
+        const auto wait = settings_.min_power_cycle_interval - since;
+        return "outlet " + std::to_string(r.outlet) + " lost power " +
+               std::to_string(since.count() / 1000) + " s ago; min_power_cycle_interval_s is " +
+               std::to_string(settings_.min_power_cycle_interval.count() / 1000) +
+               ": OFF and REBOOT refused for another " +
+               std::to_string((wait.count() + 999) / 1000) + " s";
+      }
+    }
+  }
   if (queue_.size() >= settings_.max_queued_commands) {
     return "too many commands waiting for this PDU (" +
            std::to_string(settings_.max_queued_commands) + "): refused";
@@ -319,6 +338,9 @@ awaitable<void> poller::execute(command_request request) {
   r.state = current_->outlets[index].state;
   r.sent = true;
   ++sets_sent_;
+  if (request.action != outlet_action::on) {
+    last_power_cut_[request.outlet] = std::chrono::steady_clock::now();
+  }
   spdlog::info("[{}] outlet {} {} ({})", settings_.id, request.outlet, command_name(request.action),
                request.topic);
 

@@ -5,7 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <utility>
 #include <variant>
@@ -101,7 +104,89 @@ std::function<errc(const value&, bool)> string_writer(std::string& target, std::
   };
 }
 
+bool is_outlet_command(const oid& name) {
+  return name.size() == cp::outlet::command.size() + 1 && name.starts_with(cp::outlet::command);
+}
+
+void validate(const fault_options& f) {
+  if (f.response_delay < std::chrono::milliseconds::zero() ||
+      f.response_delay > fault_options::max_response_delay) {
+    throw std::invalid_argument("response delay must be 0.." +
+                                std::to_string(fault_options::max_response_delay.count()) + " ms");
+  }
+  if (f.drop_percent > 100) throw std::invalid_argument("drop percent must be 0..100");
+  if (f.drop_seed > fault_options::max_drop_seed) {
+    throw std::invalid_argument("drop seed must be 0.." +
+                                std::to_string(fault_options::max_drop_seed));
+  }
+  if (f.fail_sets_with != errc{} && !snmp::is_error_status(f.fail_sets_with)) {
+    throw std::invalid_argument("fail-sets-with must be an error-status 1..18 or none");
+  }
+  if (f.drop_next > fault_options::max_drop_next) {
+    throw std::invalid_argument("drop-next must be 0.." +
+                                std::to_string(fault_options::max_drop_next));
+  }
+}
+
+// RFC 3416 section 3, in wire order from 1.
+constexpr std::array<std::string_view, 18> error_status_names = {"tooBig",
+                                                                 "noSuchName",
+                                                                 "badValue",
+                                                                 "readOnly",
+                                                                 "genErr",
+                                                                 "noAccess",
+                                                                 "wrongType",
+                                                                 "wrongLength",
+                                                                 "wrongEncoding",
+                                                                 "wrongValue",
+                                                                 "noCreation",
+                                                                 "inconsistentValue",
+                                                                 "resourceUnavailable",
+                                                                 "commitFailed",
+                                                                 "undoFailed",
+                                                                 "authorizationError",
+                                                                 "notWritable",
+                                                                 "inconsistentName"};
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+    return lower(x) == lower(y);
+  });
+}
+
 }  // namespace
+
+std::optional<errc> parse_error_status(std::string_view text) {
+  if (equal_ignoring_case(text, "none")) return errc{};
+  int number = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (!text.empty() && ec == std::errc{} && end == text.data() + text.size()) {
+    if (number == 0) return errc{};
+    if (snmp::is_error_status(static_cast<errc>(number))) return static_cast<errc>(number);
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < error_status_names.size(); ++i) {
+    if (equal_ignoring_case(text, error_status_names[i])) return static_cast<errc>(i + 1);
+  }
+  return std::nullopt;
+}
+
+std::string_view error_status_name(errc status) {
+  if (status == errc{}) return "none";
+  if (!snmp::is_error_status(status)) return "unknown";
+  return error_status_names[static_cast<std::size_t>(status) - 1];
+}
+
+bool drop_dice::roll(std::uint32_t percent) noexcept {
+  // splitmix64 (Steele, Lea, Flood 2014): every seed, 0 included, gives a good sequence.
+  state_ += 0x9E3779B97F4A7C15ull;
+  std::uint64_t z = state_;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return z % 100 < percent;
+}
 
 std::shared_ptr<simulator> simulator::create(asio::any_io_executor executor,
                                              simulator_options options) {
@@ -117,6 +202,7 @@ std::shared_ptr<simulator> simulator::create(asio::any_io_executor executor,
       options.delayed_on_time < ms::zero() || options.delayed_off_time < ms::zero()) {
     throw std::invalid_argument("delays must not be negative");
   }
+  validate(options.faults);
   std::shared_ptr<simulator> self(new simulator(std::move(executor), std::move(options)));
   self->build();
   return self;
@@ -125,7 +211,8 @@ std::shared_ptr<simulator> simulator::create(asio::any_io_executor executor,
 simulator::simulator(asio::any_io_executor executor, simulator_options options)
     : executor_(std::move(executor)),
       options_(std::move(options)),
-      started_(std::chrono::steady_clock::now()) {
+      started_(std::chrono::steady_clock::now()),
+      dice_(options_.faults.drop_seed) {
   const std::size_t n = options_.outlets;
   outlets_.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -281,13 +368,105 @@ void simulator::build() {
   };
   add_scalar(test_oids::sets_accepted, [this, counter] { return counter(sets_accepted_); });
   add_scalar(test_oids::sets_received, [this, counter] { return counter(sets_received()); });
-  add_scalar(test_oids::requests_received,
-             [this, counter] { return counter(agent_counters_ ? agent_counters_->requests : 0); });
   add_scalar(test_oids::requests_dropped, [this, counter] {
     if (!agent_counters_) return counter(0);
     const auto& c = *agent_counters_;
     return counter(c.bad_community + c.undecodable + c.too_many_varbinds);
   });
+  add_scalar(test_oids::requests_received, [this, counter] {
+    return counter((agent_counters_ ? agent_counters_->requests : 0) + requests_lost_);
+  });
+  add_scalar(test_oids::requests_lost, [this, counter] { return counter(requests_lost_); });
+  add_scalar(test_oids::set_responses_dropped,
+             [this, counter] { return counter(set_responses_dropped_); });
+  add_scalar(test_oids::responses_delayed, [this, counter] { return counter(responses_delayed_); });
+  add_scalar(test_oids::sets_failed, [this, counter] { return counter(sets_failed_); });
+
+  auto& f = options_.faults;
+  add_knob(
+      test_oids::response_delay_ms, "response_delay_ms", fault_options::max_response_delay.count(),
+      [&f] { return f.response_delay.count(); },
+      [&f](std::int32_t v) { f.response_delay = std::chrono::milliseconds(v); });
+  add_knob(
+      test_oids::drop_percent, "drop_percent", 100, [&f] { return f.drop_percent; },
+      [&f](std::int32_t v) { f.drop_percent = static_cast<std::uint32_t>(v); });
+  add_knob(
+      test_oids::drop_set_responses, "drop_set_responses", 1,
+      [&f] { return f.drop_set_responses ? 1 : 0; },
+      [&f](std::int32_t v) { f.drop_set_responses = v != 0; });
+  add_knob(
+      test_oids::drop_seed, "drop_seed", fault_options::max_drop_seed, [&f] { return f.drop_seed; },
+      [this, &f](std::int32_t v) {
+        f.drop_seed = static_cast<std::uint32_t>(v);
+        dice_ = drop_dice(f.drop_seed);
+      });
+  add_knob(
+      test_oids::fail_sets_with, "fail_sets_with", 18,
+      [&f] { return static_cast<std::int64_t>(f.fail_sets_with); },
+      [&f](std::int32_t v) { f.fail_sets_with = static_cast<errc>(v); });
+  add_knob(
+      test_oids::drop_next, "drop_next", fault_options::max_drop_next, [&f] { return f.drop_next; },
+      [&f](std::int32_t v) { f.drop_next = static_cast<std::uint32_t>(v); });
+}
+
+void simulator::add_knob(const oid& name, std::string what, std::int64_t max,
+                         std::function<std::int64_t()> read,
+                         std::function<void(std::int32_t)> write) {
+  add_scalar(
+      name, [read] { return integer(read()); },
+      [this, what = std::move(what), max, write = std::move(write)](const value& v, bool apply) {
+        const auto* number = std::get_if<std::int32_t>(&v);
+        if (!number) return errc::wrong_type;
+        if (*number < 0 || *number > max) return errc::wrong_value;
+        if (apply) {
+          write(*number);
+          spdlog::info("simulated PDU: fault knob {} = {} from {}", what, *number, request_source_);
+        }
+        return errc{};
+      });
+}
+
+void simulator::set_faults(const fault_options& faults) {
+  validate(faults);
+  options_.faults = faults;
+  dice_ = drop_dice(faults.drop_seed);
+}
+
+snmp::fault_plan simulator::plan_faults(std::span<const std::uint8_t> datagram) {
+  const auto decoded = snmp::decode(datagram);
+  if (decoded && !decoded->pdu.varbinds.empty() &&
+      std::all_of(
+          decoded->pdu.varbinds.begin(), decoded->pdu.varbinds.end(),
+          [](const snmp::varbind& vb) { return vb.name.starts_with(test_oids::subtree); })) {
+    return {};  // the counters and the knobs themselves: never a fault, or a test locks itself out
+  }
+  auto& f = options_.faults;
+  if (f.drop_next > 0) {
+    --f.drop_next;
+    ++requests_lost_;
+    spdlog::debug("simulated PDU: request from {} dropped (drop_next, {} more)", request_source_,
+                  f.drop_next);
+    return {.drop_request = true};
+  }
+  if (dice_.roll(f.drop_percent)) {
+    ++requests_lost_;
+    spdlog::debug("simulated PDU: request from {} dropped (drop_percent)", request_source_);
+    return {.drop_request = true};
+  }
+  if (f.drop_set_responses && decoded && decoded->pdu.type == snmp::pdu_type::set_request &&
+      decoded->community == options_.agent.write_community &&
+      std::any_of(decoded->pdu.varbinds.begin(), decoded->pdu.varbinds.end(),
+                  [](const snmp::varbind& vb) { return is_outlet_command(vb.name); })) {
+    ++set_responses_dropped_;
+    spdlog::info("simulated PDU: answer to the outlet SET from {} withheld (drop_set_responses)",
+                 request_source_);
+    return {.drop_reply = true};
+  }
+  if (f.response_delay > std::chrono::milliseconds::zero()) {
+    ++responses_delayed_;
+    return {.reply_delay = f.response_delay};
+  }
+  return {};
 }
 
 value simulator::get(const oid& name) const {
@@ -310,6 +489,15 @@ std::optional<snmp::varbind> simulator::get_next(const oid& name) const {
 
 simulator::set_outcome simulator::set(std::span<const snmp::varbind> varbinds) {
   ++set_calls_;
+  if (const errc fail = options_.faults.fail_sets_with; fail != errc{}) {
+    for (std::size_t i = 0; i < varbinds.size(); ++i) {
+      if (!is_outlet_command(varbinds[i].name)) continue;
+      ++sets_failed_;
+      spdlog::info("simulated PDU: outlet SET from {} refused with {} (fail_sets_with)",
+                   request_source_, error_status_name(fail));
+      return {fail, i};
+    }
+  }
   // RFC 3416 4.2.5: check every varbind first, then apply all of them.
   for (std::size_t i = 0; i < varbinds.size(); ++i) {
     auto it = entries_.find(varbinds[i].name);

@@ -13,9 +13,14 @@ using asio::ip::udp;
 using namespace std::chrono_literals;
 
 struct client::pending {
-  explicit pending(asio::any_io_executor ex, udp::endpoint to)
-      : peer(std::move(to)), wakeup(ex, asio::steady_timer::time_point::max()) {}
+  pending(asio::any_io_executor ex, const target& t)
+      : peer(t.endpoint),
+        version(t.version),
+        community(t.community),
+        wakeup(ex, asio::steady_timer::time_point::max()) {}
   udp::endpoint peer;
+  snmp::version version;
+  std::string community;
   asio::steady_timer wakeup;  // cancelled by the receive loop when the response is in
   std::optional<pdu> response;
 };
@@ -113,6 +118,11 @@ awaitable<void> client::receive_loop() {
       ++stats_.dropped_wrong_source;
       continue;
     }
+    // RFC 1157 4.1 / RFC 3584: the answer comes back in the request's version and community.
+    if (decoded->version != waiting.version || decoded->community != waiting.community) {
+      ++stats_.dropped_wrong_community;
+      continue;
+    }
     if (waiting.response) continue;  // a duplicate caused by our own retransmission
     ++stats_.responses_matched;
     waiting.response = std::move(decoded->pdu);
@@ -130,7 +140,7 @@ awaitable<result<pdu>> client::exchange_once(const target& t, pdu request) {
                           std::to_string(datagram.size()) + " bytes do not fit a datagram");
   }
 
-  auto waiting = std::make_shared<pending>(executor_, t.endpoint);
+  auto waiting = std::make_shared<pending>(executor_, t);
   pending_.emplace(id, waiting);
   struct unregister {
     client* self;

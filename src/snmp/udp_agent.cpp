@@ -65,6 +65,35 @@ udp_agent::~udp_agent() {
 void udp_agent::close() {
   std::error_code ignored;
   socket_.close(ignored);
+  for (auto& d : delayed_)
+    d->timer.cancel();
+}
+
+void udp_agent::send_later(std::vector<std::uint8_t> reply, const udp::endpoint& peer,
+                           std::chrono::milliseconds delay) {
+  auto entry = std::make_shared<delayed_reply>(socket_.get_executor());
+  entry->bytes = std::move(reply);
+  entry->peer = peer;
+  delayed_.push_back(entry);
+  // Weak references: a completion that runs after the agent is gone must not touch it.
+  entry->timer.expires_after(delay);
+  entry->timer.async_wait([weak = weak_from_this(), entry](std::error_code ec) {
+    auto self = weak.lock();
+    if (!self) return;
+    if (ec || !self->socket_.is_open()) {
+      self->delayed_.remove(entry);
+      return;
+    }
+    self->socket_.async_send_to(asio::buffer(entry->bytes), entry->peer,
+                                [weak, entry](std::error_code send_ec, std::size_t) {
+                                  auto self = weak.lock();
+                                  if (!self) return;
+                                  self->delayed_.remove(entry);
+                                  if (send_ec && send_ec != asio::error::operation_aborted) {
+                                    ++self->socket_errors_;
+                                  }
+                                });
+  });
 }
 
 awaitable<void> udp_agent::serve() {
@@ -79,8 +108,15 @@ awaitable<void> udp_agent::serve() {
       continue;
     }
     if (observer_) observer_(peer);
-    auto reply = agent_.handle(std::span<const std::uint8_t>(buffer_.data(), length));
-    if (!reply) continue;
+    const std::span<const std::uint8_t> datagram(buffer_.data(), length);
+    const fault_plan plan = fault_hook_ ? fault_hook_(datagram) : fault_plan{};
+    if (plan.drop_request) continue;
+    auto reply = agent_.handle(datagram);
+    if (!reply || plan.drop_reply) continue;
+    if (plan.reply_delay > std::chrono::milliseconds::zero()) {
+      send_later(std::move(*reply), peer, plan.reply_delay);
+      continue;
+    }
     // Awaiting the send keeps to one request at a time, like the real PDU.
     auto [send_ec, sent] =
         co_await socket_.async_send_to(asio::buffer(*reply), peer, as_tuple_awaitable);

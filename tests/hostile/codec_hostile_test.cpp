@@ -48,7 +48,7 @@ errc code_of(const bytes& datagram) {
   return errc(decode(datagram).code().value());
 }
 
-TEST(CodecHostile, LengthsLargerThanThePacket) {
+TEST(codec_hostile, lengths_larger_than_the_packet) {
   // Outer SEQUENCE claims 200 bytes; 3 follow.
   EXPECT_EQ(code_of({0x30, 0x81, 0xC8, 0x02, 0x01, 0x01}), errc::truncated);
   // A varbind value claiming 60 000 bytes inside an honest message.
@@ -59,7 +59,7 @@ TEST(CodecHostile, LengthsLargerThanThePacket) {
   EXPECT_EQ(code_of(wrap(0x30, {0x02, 0x01, 0x01, 0x04, 0x7F, 'p'})), errc::truncated);
 }
 
-TEST(CodecHostile, HugeAndNegativeLengths) {
+TEST(codec_hostile, huge_and_negative_lengths) {
   // 0x84 FF FF FF FF: 4 GB. Must be compared, never allocated or added to a pointer.
   EXPECT_EQ(code_of({0x30, 0x84, 0xFF, 0xFF, 0xFF, 0xFF, 0x02, 0x01, 0x01}), errc::truncated);
   EXPECT_EQ(code_of(v2c_get(varbind({0x04, 0x84, 0xFF, 0xFF, 0xFF, 0xFF}))), errc::truncated);
@@ -75,7 +75,7 @@ TEST(CodecHostile, HugeAndNegativeLengths) {
   EXPECT_EQ(code_of({0x30, 0x84, 0x00, 0x00}), errc::truncated);
 }
 
-TEST(CodecHostile, OneMegabyteString) {
+TEST(codec_hostile, one_megabyte_string) {
   // An honest 1 MB string: the datagram itself is over the limit, refused unread.
   const bytes big = v2c_get(varbind(cat({{0x04, 0x83, 0x10, 0x00, 0x00}, repeat('A', 1 << 20)})));
   EXPECT_EQ(code_of(big), errc::message_too_large);
@@ -89,7 +89,7 @@ TEST(CodecHostile, OneMegabyteString) {
   EXPECT_EQ(std::get<std::string>(m->pdu.varbinds.at(0).value).size(), 65000u);
 }
 
-TEST(CodecHostile, TenThousandVarbinds) {
+TEST(codec_hostile, ten_thousand_varbinds) {
   // The smallest varbind is 7 bytes (30 05 06 01 2B 05 00), so 10 000 cannot fit a UDP
   // datagram: refused on size before any parsing.
   const bytes tiny = {0x30, 0x05, 0x06, 0x01, 0x2B, 0x05, 0x00};
@@ -112,7 +112,7 @@ TEST(CodecHostile, TenThousandVarbinds) {
   EXPECT_LT(elapsed, std::chrono::seconds(2));
 }
 
-TEST(CodecHostile, DeeplyNestedSequences) {
+TEST(codec_hostile, deeply_nested_sequences) {
   // 200 SEQUENCEs as a whole message: the decoder follows the SNMP layout, so it refuses
   // the second one where the version INTEGER belongs, without recursing.
   EXPECT_EQ(code_of(codec_test::nested_sequences(200)), errc::unexpected_tag);
@@ -128,7 +128,7 @@ TEST(CodecHostile, DeeplyNestedSequences) {
   EXPECT_EQ(codec_test::walk(ber::reader(contexts)).code(), errc::too_deeply_nested);
 }
 
-TEST(CodecHostile, OidsWithHugeArcs) {
+TEST(codec_hostile, oids_with_huge_arcs) {
   auto with_name = [](const bytes& oid_tlv) {
     return v2c_get(wrap(0x30, cat({oid_tlv, {0x05, 0x00}})));
   };
@@ -151,7 +151,7 @@ TEST(CodecHostile, OidsWithHugeArcs) {
             errc::bad_oid);
 }
 
-TEST(CodecHostile, JunkNeverCrashes) {
+TEST(codec_hostile, junk_never_crashes) {
   // A cheap stand-in for the fuzzer in the regular suite: deterministic pseudo-random
   // bytes, and the golden GetRequest with random byte flips. Only clean failures allowed.
   std::uint64_t state = 0x9E3779B97F4A7C15ull;

@@ -73,7 +73,10 @@ TEST_P(command_refused, with_a_clear_message) {
   EXPECT_EQ(parsed.err().detail, GetParam().message);
 }
 
-constexpr const char* json_shape = R"(expected {"state": "ON"}, "OFF" or "REBOOT")";
+constexpr const char* json_shape =
+    R"(expected {"state": "ON"}, "OFF" or "REBOOT", optionally with "confirm": true)";
+constexpr const char* one_state_key =
+    "JSON object must have the key \"state\" and may have \"confirm\", nothing else: ";
 
 // clang-format off
 INSTANTIATE_TEST_SUITE_P(payloads, command_refused, ::testing::Values(
@@ -114,13 +117,13 @@ INSTANTIATE_TEST_SUITE_P(payloads, command_refused, ::testing::Values(
   refused{"json_array_in_braces", "{[]}", command_errc::malformed_json,
           std::string("payload is not valid JSON: ") + json_shape},
   refused{"json_empty_object", "{}", command_errc::malformed_json,
-          std::string("JSON object must have one key, \"state\": ") + json_shape},
+          std::string(one_state_key) + json_shape},
   refused{"json_other_key", R"({"State":"ON"})", command_errc::malformed_json,
-          std::string("JSON object must have one key, \"state\": ") + json_shape},
+          std::string(one_state_key) + json_shape},
   refused{"json_extra_key", R"({"state":"ON","brightness":1})", command_errc::malformed_json,
-          std::string("JSON object must have one key, \"state\": ") + json_shape},
+          std::string(one_state_key) + json_shape},
   refused{"json_duplicate_key", R"({"state":"ON","state":"OFF"})", command_errc::malformed_json,
-          std::string("JSON object must have one key, \"state\": ") + json_shape},
+          std::string(one_state_key) + json_shape},
   refused{"json_state_number", R"({"state":1})", command_errc::malformed_json,
           std::string("\"state\" is not a string: ") + json_shape},
   refused{"json_state_null", R"({"state":null})", command_errc::malformed_json,
@@ -132,8 +135,22 @@ INSTANTIATE_TEST_SUITE_P(payloads, command_refused, ::testing::Values(
   refused{"json_trailing_garbage", R"({"state":"ON"} x)", command_errc::malformed_json,
           std::string("payload is not valid JSON: ") + json_shape},
   refused{"json_array", R"(["ON"])", command_errc::unknown_command,
-          "unknown command '[\"ON\"]': expected ON, OFF or REBOOT"}
+          "unknown command '[\"ON\"]': expected ON, OFF or REBOOT"},
+  refused{"json_confirm_not_bool", R"({"state":"REBOOT","confirm":"yes"})",
+          command_errc::malformed_json, std::string("\"confirm\" is not true or false: ") + json_shape},
+  refused{"json_confirm_alone", R"({"confirm":true})", command_errc::malformed_json,
+          std::string(one_state_key) + json_shape},
+  refused{"json_confirm_and_extra", R"({"state":"ON","confirm":true,"x":1})",
+          command_errc::malformed_json, std::string(one_state_key) + json_shape}
 ), [](const auto& info) { return std::string(info.param.name); });
+
+TEST(command, confirm_flag_is_carried_with_the_action) {
+  EXPECT_EQ(*parse_outlet_command_payload(R"({"state":"reboot","confirm":true})"),
+            (outlet_command{outlet_action::reboot, true}));
+  EXPECT_EQ(*parse_outlet_command_payload(R"({"confirm":false,"state":"OFF"})"),
+            (outlet_command{outlet_action::off, false}));
+  EXPECT_EQ(*parse_outlet_command_payload("REBOOT"), (outlet_command{outlet_action::reboot, false}));
+}
 // clang-format on
 
 TEST(command, invalid_utf8_is_not_echoed) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <thread>
 
@@ -285,6 +286,276 @@ TEST_F(simulator_test, pending_timers_do_not_outlive_the_simulator) {
   SUCCEED();
 }
 
+std::vector<std::uint8_t> datagram(snmp::pdu_type type, std::vector<varbind> varbinds,
+                                   std::string community = "private") {
+  snmp::message m;
+  m.community = std::move(community);
+  m.pdu.type = type;
+  m.pdu.request_id = 1;
+  m.pdu.varbinds = std::move(varbinds);
+  return snmp::encode(m);
+}
+
+std::vector<std::uint8_t> get_of(const oid& name) {
+  return datagram(snmp::pdu_type::get_request, {{name, snmp::null_value{}}}, "public");
+}
+
+std::vector<std::uint8_t> outlet_set(std::uint32_t outlet, std::int32_t command,
+                                     std::string community = "private") {
+  return datagram(snmp::pdu_type::set_request, {{cp::outlet::command.child(outlet), command}},
+                  std::move(community));
+}
+
+std::vector<bool> rolls(std::uint64_t seed, std::uint32_t percent, std::size_t n) {
+  drop_dice dice(seed);
+  std::vector<bool> out;
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(dice.roll(percent));
+  return out;
+}
+
+TEST(drop_dice, the_same_seed_gives_the_same_drops) {
+  EXPECT_EQ(rolls(1, 30, 1000), rolls(1, 30, 1000));
+  EXPECT_EQ(rolls(0, 50, 1000), rolls(0, 50, 1000));
+  EXPECT_NE(rolls(1, 30, 1000), rolls(2, 30, 1000));
+}
+
+TEST(drop_dice, the_share_of_drops_follows_the_percent) {
+  const auto count = [](const std::vector<bool>& v) {
+    return std::count(v.begin(), v.end(), true);
+  };
+  EXPECT_EQ(count(rolls(7, 0, 1000)), 0);
+  EXPECT_EQ(count(rolls(7, 100, 1000)), 1000);
+  EXPECT_EQ(count(rolls(7, 250, 10)), 10);
+  const auto half = count(rolls(7, 50, 1000));
+  EXPECT_GT(half, 400);
+  EXPECT_LT(half, 600);
+  const auto tenth = count(rolls(12345, 10, 1000));
+  EXPECT_GT(tenth, 50);
+  EXPECT_LT(tenth, 150);
+}
+
+TEST(error_status_names, parse_names_numbers_and_none) {
+  EXPECT_EQ(parse_error_status("genErr"), errc::gen_err);
+  EXPECT_EQ(parse_error_status("generr"), errc::gen_err);
+  EXPECT_EQ(parse_error_status("5"), errc::gen_err);
+  EXPECT_EQ(parse_error_status("resourceUnavailable"), errc::resource_unavailable);
+  EXPECT_EQ(parse_error_status("inconsistentName"), errc::inconsistent_name);
+  EXPECT_EQ(parse_error_status("tooBig"), errc::too_big);
+  EXPECT_EQ(parse_error_status("none"), errc{});
+  EXPECT_EQ(parse_error_status("0"), errc{});
+  EXPECT_EQ(parse_error_status("19"), std::nullopt);
+  EXPECT_EQ(parse_error_status("-1"), std::nullopt);
+  EXPECT_EQ(parse_error_status(""), std::nullopt);
+  EXPECT_EQ(parse_error_status("timeout"), std::nullopt);
+  EXPECT_EQ(parse_error_status("5x"), std::nullopt);
+  EXPECT_EQ(error_status_name(errc::gen_err), "genErr");
+  EXPECT_EQ(error_status_name(errc::not_writable), "notWritable");
+  EXPECT_EQ(error_status_name(errc{}), "none");
+  for (int i = 1; i <= 18; ++i) {
+    const auto e = static_cast<errc>(i);
+    EXPECT_EQ(parse_error_status(error_status_name(e)), e) << i;
+  }
+}
+
+TEST_F(simulator_test, fault_knobs_read_and_write_through_the_mib) {
+  simulator_options o;
+  o.faults.response_delay = 250ms;
+  o.faults.drop_seed = 9;
+  make(o);
+  EXPECT_EQ(read(test_oids::response_delay_ms), 250);
+  EXPECT_EQ(read(test_oids::drop_percent), 0);
+  EXPECT_EQ(read(test_oids::drop_set_responses), 0);
+  EXPECT_EQ(read(test_oids::drop_seed), 9);
+  EXPECT_EQ(read(test_oids::fail_sets_with), 0);
+  EXPECT_EQ(read(test_oids::drop_next), 0);
+
+  const std::vector<varbind> all{{test_oids::response_delay_ms, std::int32_t{1200}},
+                                 {test_oids::drop_percent, std::int32_t{100}},
+                                 {test_oids::drop_set_responses, std::int32_t{1}},
+                                 {test_oids::drop_seed, std::int32_t{2147483647}},
+                                 {test_oids::fail_sets_with, std::int32_t{5}},
+                                 {test_oids::drop_next, std::int32_t{3}}};
+  ASSERT_EQ(sim_->set(all).status, errc{});
+  EXPECT_EQ(sim_->faults().response_delay, 1200ms);
+  EXPECT_EQ(sim_->faults().drop_percent, 100u);
+  EXPECT_TRUE(sim_->faults().drop_set_responses);
+  EXPECT_EQ(sim_->faults().drop_seed, 2147483647u);
+  EXPECT_EQ(sim_->faults().fail_sets_with, errc::gen_err);
+  EXPECT_EQ(sim_->faults().drop_next, 3u);
+  EXPECT_EQ(read(test_oids::fail_sets_with), 5);
+  EXPECT_EQ(read(test_oids::drop_next), 3);
+
+  // Out of range, negative or not an INTEGER: refused, and nothing in the SET applied.
+  const auto refused = [&](const oid& knob, value v, errc expected) {
+    const std::vector<varbind> vbs{{test_oids::drop_percent, std::int32_t{0}}, {knob, v}};
+    const auto outcome = sim_->set(vbs);
+    EXPECT_EQ(outcome.status, expected) << knob.to_string();
+    EXPECT_EQ(outcome.index, 1u);
+  };
+  refused(test_oids::drop_percent, std::int32_t{101}, errc::wrong_value);
+  refused(test_oids::drop_set_responses, std::int32_t{2}, errc::wrong_value);
+  refused(test_oids::response_delay_ms, std::int32_t{600001}, errc::wrong_value);
+  refused(test_oids::response_delay_ms, std::int32_t{-1}, errc::wrong_value);
+  refused(test_oids::fail_sets_with, std::int32_t{19}, errc::wrong_value);
+  refused(test_oids::drop_next, std::int32_t{1000001}, errc::wrong_value);
+  refused(test_oids::drop_seed, std::string("7"), errc::wrong_type);
+  refused(test_oids::drop_percent, snmp::gauge32{5}, errc::wrong_type);
+  EXPECT_EQ(sim_->faults().drop_percent, 100u);
+  // The counters stay read-only.
+  const varbind counter{test_oids::requests_lost, snmp::counter32{0}};
+  EXPECT_EQ(sim_->set(std::span(&counter, 1)).status, errc::not_writable);
+}
+
+TEST_F(simulator_test, requests_to_the_test_subtree_are_never_faulted) {
+  simulator_options o;
+  o.faults.drop_percent = 100;
+  o.faults.response_delay = 5000ms;
+  o.faults.drop_set_responses = true;
+  o.faults.fail_sets_with = errc::gen_err;
+  make(o);
+  EXPECT_TRUE(sim_->plan_faults(get_of(cp::system::descr)).drop_request);
+  EXPECT_TRUE(sim_->plan_faults(outlet_set(1, 2)).drop_request);
+
+  for (const auto& d :
+       {get_of(test_oids::requests_lost), get_of(test_oids::drop_percent),
+        datagram(snmp::pdu_type::set_request, {{test_oids::drop_percent, std::int32_t{0}},
+                                               {test_oids::response_delay_ms, std::int32_t{0}}}),
+        datagram(snmp::pdu_type::get_next_request, {{test_oids::subtree, snmp::null_value{}}})}) {
+    const auto plan = sim_->plan_faults(d);
+    EXPECT_FALSE(plan.drop_request);
+    EXPECT_FALSE(plan.drop_reply);
+    EXPECT_EQ(plan.reply_delay, 0ms);
+  }
+  // One varbind outside the subtree is enough to make it an ordinary request.
+  EXPECT_TRUE(sim_->plan_faults(datagram(snmp::pdu_type::get_request,
+                                         {{test_oids::drop_percent, snmp::null_value{}},
+                                          {cp::system::descr, snmp::null_value{}}}))
+                  .drop_request);
+  EXPECT_EQ(read(test_oids::requests_lost), 3);
+  EXPECT_EQ(read(test_oids::requests_received), 3) << "lost requests count as received";
+}
+
+TEST_F(simulator_test, drop_next_counts_down_before_the_percent_is_drawn) {
+  simulator_options o;
+  o.faults.drop_next = 2;
+  o.faults.drop_percent = 30;
+  o.faults.drop_seed = 4;
+  make(o);
+  std::vector<bool> dropped;
+  for (int i = 0; i < 40; ++i)
+    dropped.push_back(sim_->plan_faults(get_of(cp::system::descr)).drop_request);
+  EXPECT_TRUE(dropped[0]);
+  EXPECT_TRUE(dropped[1]);
+  EXPECT_EQ(sim_->faults().drop_next, 0u);
+  // After the two, exactly the seed's sequence: drop_next drew nothing from it.
+  const auto expected = rolls(4, 30, 38);
+  EXPECT_EQ(std::vector<bool>(dropped.begin() + 2, dropped.end()), expected);
+  EXPECT_EQ(read(test_oids::requests_lost), 2 + std::count(expected.begin(), expected.end(), true));
+}
+
+TEST_F(simulator_test, the_same_seed_drops_the_same_requests_and_writing_it_restarts) {
+  simulator_options o;
+  o.faults.drop_percent = 40;
+  o.faults.drop_seed = 77;
+  make(o);
+  const auto first_run = [&] {
+    std::vector<bool> out;
+    for (int i = 0; i < 50; ++i)
+      out.push_back(sim_->plan_faults(get_of(cp::system::descr)).drop_request);
+    return out;
+  };
+  const auto a = first_run();
+  EXPECT_EQ(a, rolls(77, 40, 50));
+  const varbind reseed{test_oids::drop_seed, std::int32_t{77}};
+  ASSERT_EQ(sim_->set(std::span(&reseed, 1)).status, errc{});
+  EXPECT_EQ(first_run(), a);
+  // Exempt requests draw nothing: interleaving counter reads changes no decision.
+  ASSERT_EQ(sim_->set(std::span(&reseed, 1)).status, errc{});
+  std::vector<bool> b;
+  for (int i = 0; i < 50; ++i) {
+    (void)sim_->plan_faults(get_of(test_oids::requests_lost));
+    b.push_back(sim_->plan_faults(get_of(cp::system::descr)).drop_request);
+  }
+  EXPECT_EQ(b, a);
+}
+
+TEST_F(simulator_test, drop_set_responses_withholds_only_outlet_sets_with_the_write_community) {
+  simulator_options o;
+  o.faults.drop_set_responses = true;
+  o.faults.response_delay = 100ms;
+  make(o);
+  EXPECT_TRUE(sim_->plan_faults(outlet_set(3, 2)).drop_reply);
+  const auto mixed =
+      datagram(snmp::pdu_type::set_request, {{cp::outlet::config_name.child(1), std::string("x")},
+                                             {cp::outlet::command.child(2), std::int32_t{1}}});
+  EXPECT_TRUE(sim_->plan_faults(mixed).drop_reply);
+  // Not an outlet command, not a SET, or the read community (refused anyway): answered late.
+  for (const auto& d :
+       {outlet_set(3, 2, "public"), get_of(cp::outlet::command.child(3)),
+        datagram(snmp::pdu_type::set_request,
+                 {{cp::outlet::config_name.child(1), std::string("x")}}),
+        datagram(snmp::pdu_type::set_request, {{cp::outlet::command, std::int32_t{1}}})}) {
+    const auto plan = sim_->plan_faults(d);
+    EXPECT_FALSE(plan.drop_reply);
+    EXPECT_FALSE(plan.drop_request);
+    EXPECT_EQ(plan.reply_delay, 100ms);
+  }
+  // Junk is subject to faults like anything else the network brings.
+  EXPECT_EQ(sim_->plan_faults(std::vector<std::uint8_t>{0x30, 0x00}).reply_delay, 100ms);
+  EXPECT_EQ(read(test_oids::set_responses_dropped), 2);
+  EXPECT_EQ(read(test_oids::responses_delayed), 5);
+}
+
+TEST_F(simulator_test, fail_sets_with_refuses_outlet_commands_and_nothing_else) {
+  simulator_options o;
+  o.apply_delay = 0ms;
+  o.faults.fail_sets_with = errc::resource_unavailable;
+  make(o);
+  auto outcome = set_command(2, 2);
+  EXPECT_EQ(outcome.status, errc::resource_unavailable);
+  EXPECT_EQ(outcome.index, 0u);
+  EXPECT_EQ(sim_->state_of(2), cp::outlet_state::on);
+  // At the outlet command's varbind; the rename before it is not applied either.
+  const std::vector<varbind> mixed{{cp::outlet::config_name.child(1), std::string("NAS")},
+                                   {cp::outlet::command.child(1), std::int32_t{2}}};
+  outcome = sim_->set(mixed);
+  EXPECT_EQ(outcome.status, errc::resource_unavailable);
+  EXPECT_EQ(outcome.index, 1u);
+  EXPECT_EQ(sim_->name_of(1), "Outlet1");
+  // Other SETs and the knobs still work; switching the knob off lets commands through.
+  const varbind rename{cp::outlet::config_name.child(1), std::string("NAS")};
+  EXPECT_EQ(sim_->set(std::span(&rename, 1)).status, errc{});
+  const varbind off{test_oids::fail_sets_with, std::int32_t{0}};
+  ASSERT_EQ(sim_->set(std::span(&off, 1)).status, errc{});
+  EXPECT_EQ(set_command(2, 2).status, errc{});
+  EXPECT_EQ(sim_->state_of(2), cp::outlet_state::off);
+  EXPECT_EQ(read(test_oids::sets_failed), 2);
+  EXPECT_EQ(sim_->sets_accepted(), 3u);
+}
+
+TEST_F(simulator_test, rejects_impossible_fault_options) {
+  const auto with = [](auto change) {
+    simulator_options o;
+    change(o.faults);
+    return o;
+  };
+  EXPECT_THROW(make(with([](fault_options& f) { f.drop_percent = 101; })), std::invalid_argument);
+  EXPECT_THROW(make(with([](fault_options& f) { f.response_delay = -1ms; })),
+               std::invalid_argument);
+  EXPECT_THROW(make(with([](fault_options& f) { f.response_delay = 600001ms; })),
+               std::invalid_argument);
+  EXPECT_THROW(make(with([](fault_options& f) { f.drop_seed = 1u << 31; })), std::invalid_argument);
+  EXPECT_THROW(make(with([](fault_options& f) { f.fail_sets_with = errc::timeout; })),
+               std::invalid_argument);
+  EXPECT_THROW(make(with([](fault_options& f) { f.drop_next = 1000001; })), std::invalid_argument);
+  make();
+  fault_options bad;
+  bad.drop_percent = 200;
+  EXPECT_THROW(sim_->set_faults(bad), std::invalid_argument);
+  EXPECT_EQ(sim_->faults().drop_percent, 0u);
+}
+
 // The simulator behind udp_agent on a free loopback port, driven with raw datagrams.
 class served_simulator_test : public simulator_test {
  protected:
@@ -301,6 +572,8 @@ class served_simulator_test : public simulator_test {
     ASSERT_TRUE(served) << served.err().to_string();
     agent_ = *served;
     sim_->attach_agent_counters(&agent_->counters());
+    agent_->set_fault_hook(
+        [this](std::span<const std::uint8_t> datagram) { return sim_->plan_faults(datagram); });
     socket_.open(asio::ip::udp::v4());
   }
   void TearDown() override {
@@ -377,6 +650,101 @@ TEST_F(served_simulator_test, drops_and_refusals_show_in_the_test_counters) {
   EXPECT_EQ(r->pdu.varbinds[1].value, value{snmp::counter32{1}});
   EXPECT_EQ(r->pdu.varbinds[2].value, value{snmp::counter32{4}});
   EXPECT_EQ(r->pdu.varbinds[3].value, value{snmp::counter32{2}});
+}
+
+// Collects the request-ids of the answers that arrive within limit, in arrival order.
+std::vector<std::int32_t> answers_within(asio::io_context& io, asio::ip::udp::socket& socket,
+                                         std::size_t expected, std::chrono::milliseconds limit) {
+  std::vector<std::int32_t> ids;
+  std::vector<std::uint8_t> buffer(65536);
+  asio::ip::udp::endpoint from;
+  std::function<void()> next = [&] {
+    socket.async_receive_from(asio::buffer(buffer), from, [&](std::error_code ec, std::size_t n) {
+      if (ec) return;
+      if (auto m = snmp::decode(std::span(buffer.data(), n))) ids.push_back(m->pdu.request_id);
+      if (ids.size() < expected) next();
+    });
+  };
+  next();
+  run_until(
+      io, [&] { return ids.size() >= expected; }, limit);
+  socket.cancel();
+  io.restart();
+  io.poll();
+  return ids;
+}
+
+TEST_F(served_simulator_test, delayed_answers_do_not_hold_up_other_requests) {
+  auto faults = sim_->faults();
+  faults.response_delay = 400ms;
+  sim_->set_faults(faults);
+  for (std::int32_t id = 1; id <= 3; ++id) {
+    auto m = get({cp::ident::model});
+    m.pdu.request_id = id;
+    socket_.send_to(asio::buffer(snmp::encode(m)), agent_->local_endpoint());
+  }
+  auto counters = get({test_oids::responses_delayed});
+  counters.pdu.request_id = 4;
+  socket_.send_to(asio::buffer(snmp::encode(counters)), agent_->local_endpoint());
+  // The counter read is exempt and served while the three wait on their timers.
+  const auto ids = answers_within(io_, socket_, 4, 5s);
+  ASSERT_EQ(ids.size(), 4u);
+  EXPECT_EQ(ids[0], 4);
+  EXPECT_EQ(std::vector<std::int32_t>(ids.begin() + 1, ids.end()),
+            (std::vector<std::int32_t>{1, 2, 3}));
+  EXPECT_EQ(agent_->delayed_replies(), 0u);
+  EXPECT_EQ(number(sim_->get(test_oids::responses_delayed)), 3);
+}
+
+TEST_F(served_simulator_test, a_dropped_set_is_neither_answered_nor_applied) {
+  auto faults = sim_->faults();
+  faults.drop_percent = 100;
+  sim_->set_faults(faults);
+  auto set = get({}, "private");
+  set.pdu.type = snmp::pdu_type::set_request;
+  set.pdu.varbinds = {{cp::outlet::command.child(1), std::int32_t{2}}};
+  EXPECT_FALSE(exchange(set));
+  EXPECT_EQ(sim_->state_of(1), cp::outlet_state::on);
+  // The counters still answer, and the knob switches the fault off.
+  auto r = exchange(get({test_oids::requests_received, test_oids::requests_lost}));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->pdu.varbinds.at(0).value, value{snmp::counter32{2}});
+  EXPECT_EQ(r->pdu.varbinds.at(1).value, value{snmp::counter32{1}});
+  auto knob = get({}, "private");
+  knob.pdu.type = snmp::pdu_type::set_request;
+  knob.pdu.varbinds = {{test_oids::drop_percent, std::int32_t{0}}};
+  ASSERT_TRUE(exchange(knob));
+  r = exchange(set);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->pdu.error_status, 0);
+  EXPECT_EQ(sim_->state_of(1), cp::outlet_state::off);
+}
+
+TEST_F(served_simulator_test, a_withheld_set_answer_still_applies_the_set) {
+  auto faults = sim_->faults();
+  faults.drop_set_responses = true;
+  sim_->set_faults(faults);
+  auto set = get({}, "private");
+  set.pdu.type = snmp::pdu_type::set_request;
+  set.pdu.varbinds = {{cp::outlet::command.child(4), std::int32_t{2}}};
+  EXPECT_FALSE(exchange(set));
+  EXPECT_EQ(sim_->state_of(4), cp::outlet_state::off);
+  EXPECT_EQ(sim_->sets_accepted(), 1u);
+  EXPECT_EQ(number(sim_->get(test_oids::set_responses_dropped)), 1);
+  EXPECT_TRUE(exchange(get({cp::outlet::state.child(4)}))) << "GETs are still answered";
+}
+
+TEST_F(served_simulator_test, close_discards_delayed_answers) {
+  auto faults = sim_->faults();
+  faults.response_delay = 60s;
+  sim_->set_faults(faults);
+  socket_.send_to(asio::buffer(snmp::encode(get({cp::ident::model}))), agent_->local_endpoint());
+  ASSERT_TRUE(run_until(io_, [&] { return agent_->delayed_replies() == 1; }));
+  agent_->close();
+  io_.restart();
+  io_.run_for(1s);
+  EXPECT_TRUE(io_.stopped()) << "a delayed answer's timer kept the io_context busy";
+  EXPECT_EQ(agent_->delayed_replies(), 0u);
 }
 
 TEST_F(served_simulator_test, close_ends_the_receive_loop) {

@@ -10,6 +10,7 @@
 
 #include "pdu2mqtt/app/config.hpp"
 #include "pdu2mqtt/app/status_file.hpp"
+#include "pdu2mqtt/common/token_bucket.hpp"
 #include "pdu2mqtt/ha/discovery.hpp"
 #include "pdu2mqtt/mqtt/link.hpp"
 #include "pdu2mqtt/pdu/poller.hpp"
@@ -21,6 +22,11 @@ struct bridge_timing {
   // last will messages"); a little jitter keeps many bridges from answering at once.
   std::chrono::milliseconds birth_republish_delay{1500};
   std::chrono::milliseconds stop_grace{1500};
+  // A PDU host name that does not resolve is tried again after this.
+  std::chrono::milliseconds resolve_retry{30000};
+  // Error reports per PDU: a burst of this many, then this many per second; what is over is
+  // summed up in one report per second.
+  int error_reports_per_s = 10;
 };
 
 class bridge : public std::enable_shared_from_this<bridge> {
@@ -34,6 +40,11 @@ class bridge : public std::enable_shared_from_this<bridge> {
   // Publishes "offline", disconnects (bounded by timing.stop_grace) and stops every poller.
   void stop();
 
+  // SIGHUP: PDUs that left the configuration are stopped and removed from MQTT (discovery and
+  // retained states cleared), new ones start, changed ones restart; the others carry on
+  // untouched. The MQTT section needs a restart: a change there is reported and ignored.
+  void reload(bridge_config next);
+
   // Broker connection and each PDU's availability, for the status file (`pdu2mqtt health`).
   bridge_status status() const;
   // Called (on the bridge's executor) whenever status() may have changed.
@@ -41,15 +52,27 @@ class bridge : public std::enable_shared_from_this<bridge> {
 
  private:
   struct pdu_slot {
+    pdu_slot(const asio::any_io_executor& executor, pdu_config c, const bridge_timing& timing);
     pdu_config config;
     ha::pdu_entry entry;
     std::shared_ptr<device::poller> poller;
     std::optional<device::snapshot> announced;  // what the last discovery described
+    ha::pdu_entry announced_entry;              // ... and for which configuration
     bool subscribed = false;
+    bool retired = false;  // removed or replaced by a reload: its callbacks are ignored
+    asio::steady_timer resolve_timer;
+    token_bucket command_budget;
+    token_bucket error_budget;
+    std::uint64_t errors_suppressed = 0;
   };
+  using slot_ptr = std::shared_ptr<pdu_slot>;
 
   bridge(asio::any_io_executor executor, bridge_config config, bridge_timing timing);
-  device::poller_callbacks callbacks_for(std::size_t index);
+  slot_ptr make_slot(const pdu_config& c);
+  void start_slot(const slot_ptr& slot);
+  void create_poller(const slot_ptr& slot, const asio::ip::address& address);
+  void retire_slot(const slot_ptr& slot, bool remove_from_mqtt);
+  device::poller_callbacks callbacks_for(const slot_ptr& slot);
   void on_connection(bool connected);
   void on_message(const mqtt::message& m);
   void on_command(pdu_slot& slot, const topics::command_topic& command, const mqtt::message& m);
@@ -60,11 +83,13 @@ class bridge : public std::enable_shared_from_this<bridge> {
   void publish_snapshot(const pdu_slot& slot, const device::snapshot& s);
   void publish_availability(const pdu_slot& slot);
   void publish_info();
-  void publish_error(const pdu_slot& slot, const std::string& topic, const std::string& payload,
+  void publish_error(pdu_slot& slot, const std::string& topic, const std::string& payload,
                      const std::string& why);
+  void publish_error_summaries();
   void publish_retained(const std::string& topic, const std::string& payload);
   void subscribe_commands(pdu_slot& slot);
   void republish_after_birth();
+  void notify_status();
 
   // Wraps a handler so it runs only while the bridge exists: pollers, the link and timers
   // hold these, and the bridge holds them, so a strong capture would be a cycle.
@@ -72,6 +97,15 @@ class bridge : public std::enable_shared_from_this<bridge> {
   auto guarded(F f) {
     return [weak = weak_from_this(), f](auto&&... args) {
       if (auto self = weak.lock()) f(*self, std::forward<decltype(args)>(args)...);
+    };
+  }
+  // The same for one PDU: runs only while the bridge exists and the slot is current.
+  template <class F>
+  auto guarded(const slot_ptr& slot, F f) {
+    return [weak = weak_from_this(), weak_slot = std::weak_ptr<pdu_slot>(slot), f](auto&&... args) {
+      auto self = weak.lock();
+      auto s = weak_slot.lock();
+      if (self && s && !s->retired) f(*self, *s, std::forward<decltype(args)>(args)...);
     };
   }
 
@@ -82,9 +116,12 @@ class bridge : public std::enable_shared_from_this<bridge> {
   ha::discovery_settings discovery_;
   std::shared_ptr<snmp::client> snmp_;
   std::unique_ptr<mqtt::link> link_;
-  std::vector<pdu_slot> slots_;
+  std::vector<slot_ptr> slots_;
   asio::steady_timer birth_timer_;
+  asio::steady_timer error_summary_timer_;
+  bool error_summary_armed_ = false;
   std::function<void()> status_changed_;
+  bool started_ = false;
   bool stopped_ = false;
 };
 

@@ -97,6 +97,9 @@ struct pdu_config {
   std::chrono::milliseconds command_timeout{10000};  // SET until the PDU confirms
   bool read_only = false;                            // never sends a SET
   std::vector<int> protected_outlets;                // in file order, no duplicates
+  bool confirm_reboot = false;  // REBOOT needs {"state": "REBOOT", "confirm": true}
+  std::chrono::seconds min_power_cycle_interval{0};  // between OFF/REBOOTs of one outlet
+  int max_commands_per_s = 10;                       // per PDU; the burst allowance too
 
   friend bool operator==(const pdu_config&, const pdu_config&) = default;
 };

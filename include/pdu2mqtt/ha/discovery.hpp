@@ -44,6 +44,7 @@ struct pdu_entry {
   std::string host;          // configuration_url http://<host>/ (IPv6 in brackets); may be empty
   std::vector<int> protected_outlets;  // switch shown with a lock icon; no reboot button
   bool read_only = false;              // binary_sensor per outlet instead of switch + button
+  bool confirm_reboot = false;         // reboot buttons send {"state":"REBOOT","confirm":true}
 };
 
 // Everything to publish for this PDU, in a stable order; byte-identical for equal inputs.

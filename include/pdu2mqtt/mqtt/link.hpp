@@ -32,6 +32,10 @@ struct link_options {
   // Reconnect backoff: doubles from min to max.
   std::chrono::milliseconds min_backoff{500};
   std::chrono::milliseconds max_backoff{30000};
+  // Non-retained QoS 1 messages published while disconnected are held (the oldest dropped
+  // beyond this many) and sent after the next connect, unless older than the max age.
+  std::size_t offline_queue = 100;
+  std::chrono::milliseconds offline_queue_max_age{300000};
 };
 
 struct link_stats {
@@ -39,6 +43,7 @@ struct link_stats {
   std::uint64_t connection_losses = 0;
   std::uint64_t published = 0;
   std::uint64_t dropped_while_offline = 0;
+  std::uint64_t held_while_offline = 0;
   std::uint64_t received = 0;
 };
 
@@ -63,7 +68,8 @@ class link {
   void subscribe(const std::string& filter, int qos);
   void unsubscribe(const std::string& filter);
 
-  // Dropped (and counted) while disconnected: the bridge re-publishes its state on connect.
+  // While disconnected: retained messages are dropped (the bridge re-publishes its state on
+  // connect), others held for the next connect (see link_options::offline_queue).
   void publish(const std::string& topic, const std::string& payload, int qos, bool retain);
 
   // Publishes nothing by itself; waits up to `grace` for queued publishes, then disconnects.

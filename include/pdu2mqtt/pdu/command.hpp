@@ -12,6 +12,14 @@ namespace pdu2mqtt::device {
 
 enum class outlet_action { on, off, reboot };
 
+// A parsed payload: the action, and whether the sender confirmed it explicitly
+// ({"state": "REBOOT", "confirm": true}), which PDUs with confirm_reboot require for REBOOT.
+struct outlet_command {
+  outlet_action action = outlet_action::on;
+  bool confirmed = false;
+  friend bool operator==(const outlet_command&, const outlet_command&) = default;
+};
+
 enum class command_errc {
   empty_payload = 1,
   payload_too_large,  // more than max_command_payload bytes
@@ -30,8 +38,11 @@ inline std::error_code make_error_code(command_errc e) noexcept {
 
 inline constexpr std::size_t max_command_payload = 256;
 
-// "ON", "OFF", "REBOOT" in any case, surrounding whitespace ignored; or a JSON object whose
-// only key is "state" with one of those words as a string. Nothing else.
+// "ON", "OFF", "REBOOT" in any case, surrounding whitespace ignored; or a JSON object with the
+// key "state" holding one of those words as a string, and optionally "confirm": true/false.
+// Nothing else.
+result<outlet_command> parse_outlet_command_payload(std::string_view payload);
+// The action alone.
 result<outlet_action> parse_outlet_command(std::string_view payload);
 
 // The <n> of .../outlet/<n>/set: ASCII digits without sign or leading zero, 1..outlet_count.

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -28,6 +29,10 @@ struct poller_settings {
   std::chrono::milliseconds confirm_every{20};        // re-read pace while confirming
   std::set<int> protected_outlets;                    // never OFF or REBOOT
   bool read_only = false;                             // never any SET
+  bool confirm_reboot = false;  // REBOOT only with {"state": "REBOOT", "confirm": true}
+  // OFF and REBOOT cut an outlet's power: not again within this of the last cut (0: no limit),
+  // so a flapping automation cannot power-cycle equipment over and over.
+  std::chrono::milliseconds min_power_cycle_interval{0};
   std::size_t max_queued_commands = 16;
 };
 
@@ -37,8 +42,9 @@ std::string_view command_name(outlet_action a) noexcept;
 struct command_request {
   int outlet = 0;
   outlet_action action = outlet_action::on;
-  std::string topic;    // where it came from, echoed in error reports
-  std::string payload;  // printable excerpt of what was received
+  bool confirmed = false;  // the payload said "confirm": true
+  std::string topic;       // where it came from, echoed in error reports
+  std::string payload;     // printable excerpt of what was received
 };
 
 struct command_report {
@@ -102,6 +108,7 @@ class poller : public std::enable_shared_from_this<poller> {
   poller_callbacks callbacks_;
   asio::steady_timer wakeup_;
   std::deque<command_request> queue_;
+  std::map<int, std::chrono::steady_clock::time_point> last_power_cut_;  // by outlet
   std::optional<snapshot> current_;
   bool online_ = false;
   bool discovered_ = false;

@@ -33,6 +33,7 @@ struct client_stats {
   std::uint64_t timeouts = 0;  // requests that ran out of attempts
   std::uint64_t dropped_unknown_request_id = 0;
   std::uint64_t dropped_wrong_source = 0;
+  std::uint64_t dropped_wrong_community = 0;  // right id and source, other community or version
   std::uint64_t dropped_undecodable = 0;
   std::uint64_t too_big_splits = 0;
 };
