@@ -121,15 +121,7 @@ bytes genuine(const message& request) {
   return response_to(request, genuine_value);
 }
 
-// Raw BER, for what encode() refuses to produce.
-bytes wrap(std::uint8_t tag, const bytes& content) {
-  bytes out;
-  ber::writer w(out);
-  const auto mark = w.begin_constructed(tag);
-  out.insert(out.end(), content.begin(), content.end());
-  w.end_constructed(mark);
-  return out;
-}
+using codec_test::wrap;
 
 bytes integer_tlv(std::int32_t v) {
   bytes out;

@@ -18,15 +18,7 @@ using codec_test::bytes;
 using codec_test::cat;
 using codec_test::repeat;
 
-// Wraps content in a TLV with a minimal length.
-bytes wrap(std::uint8_t tag, const bytes& content) {
-  bytes out;
-  ber::writer w(out);
-  const auto mark = w.begin_constructed(tag);
-  out.insert(out.end(), content.begin(), content.end());
-  w.end_constructed(mark);
-  return out;
-}
+using codec_test::wrap;
 
 // A v2c GetRequest around the given varbind-list content.
 bytes v2c_get(const bytes& varbind_list_content) {

@@ -34,14 +34,6 @@ constexpr const char* drop_seed = ".1.3.6.1.4.1.99999.2.4.0";
 constexpr const char* fail_sets_with = ".1.3.6.1.4.1.99999.2.5.0";
 constexpr const char* drop_next = ".1.3.6.1.4.1.99999.2.6.0";
 
-std::string oid_at(const char* column, int row) {
-  return std::string(column) + "." + std::to_string(row);
-}
-
-std::string all_output(const command_result& r) {
-  return r.stdout_text + r.stderr_text;
-}
-
 bool timed_out(const command_result& r) {
   return r.exit_code != 0 && all_output(r).find("Timeout") != std::string::npos;
 }

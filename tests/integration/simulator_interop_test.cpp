@@ -19,14 +19,6 @@ constexpr const char* outlet_command = ".1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4";
 constexpr const char* sets_accepted = ".1.3.6.1.4.1.99999.1.1.0";
 constexpr const char* sets_received = ".1.3.6.1.4.1.99999.1.2.0";
 
-std::string oid_at(const char* column, int row) {
-  return std::string(column) + "." + std::to_string(row);
-}
-
-std::string all_output(const command_result& r) {
-  return r.stdout_text + r.stderr_text;
-}
-
 std::size_t count_lines_starting(const std::string& text, const std::string& prefix) {
   std::istringstream in(text);
   std::size_t n = 0;

@@ -66,6 +66,16 @@ inline pdu2mqtt::status walk(pdu2mqtt::snmp::ber::reader r) {
   return pdu2mqtt::ok;
 }
 
+// Content in a TLV with a minimal length: raw BER, for what encode() refuses to produce.
+inline bytes wrap(std::uint8_t tag, const bytes& content) {
+  bytes out;
+  pdu2mqtt::snmp::ber::writer w(out);
+  const auto mark = w.begin_constructed(tag);
+  out.insert(out.end(), content.begin(), content.end());
+  w.end_constructed(mark);
+  return out;
+}
+
 // `levels` SEQUENCEs, each wrapping the next, around an empty innermost one.
 inline bytes nested_sequences(std::size_t levels) {
   bytes out;

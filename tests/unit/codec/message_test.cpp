@@ -438,15 +438,7 @@ bytes v2c_with_pdu(const bytes& pdu) {
   return out;
 }
 
-// Wraps content in a constructed TLV with a minimal length.
-bytes wrap(std::uint8_t tag, const bytes& content) {
-  bytes out;
-  pdu2mqtt::snmp::ber::writer w(out);
-  const auto mark = w.begin_constructed(tag);
-  out.insert(out.end(), content.begin(), content.end());
-  w.end_constructed(mark);
-  return out;
-}
+using codec_test::wrap;
 
 const bytes zero_fields = {0x02, 0x01, 0x01, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00};
 const bytes one_varbind = wrap(0x30, cat({{0x06, 0x03, 0x2B, 0x06, 0x01}, {0x05, 0x00}}));
