@@ -180,13 +180,24 @@ awaitable<result<std::vector<snmp::varbind>>> poller::read(std::vector<snmp::oid
   if (!got && got.code() == snmp::errc::timeout && answered_recently_ &&
       effective_max_varbinds_ > 1 && oids.size() > 1) {
     // CyberPower agents silently drop requests with too many varbinds: a PDU that answered a
-    // moment ago and now says nothing to a large request gets smaller ones from now on.
-    effective_max_varbinds_ = std::max<std::size_t>(1, effective_max_varbinds_ / 2);
+    // moment ago and now says nothing to a large request is asked in smaller ones. The smaller
+    // size is kept only if they are answered: when they are not either, the PDU is simply gone
+    // (restarting, unplugged), and shrinking for good would slow every later poll.
+    const auto previous = effective_max_varbinds_;
     answered_recently_ = false;
-    spdlog::warn("[{}] no answer to a request of {} varbinds; using at most {} from now on",
-                 settings_.id, t.max_varbinds, effective_max_varbinds_);
-    t.max_varbinds = effective_max_varbinds_;
-    got = co_await snmp_->async_get(t, std::move(oids));
+    while (!got && got.code() == snmp::errc::timeout && effective_max_varbinds_ > 1) {
+      effective_max_varbinds_ = std::max<std::size_t>(1, effective_max_varbinds_ / 2);
+      t.max_varbinds = effective_max_varbinds_;
+      got = co_await snmp_->async_get(t, oids);
+    }
+    if (got) {
+      spdlog::warn(
+          "[{}] no answer to requests of {} varbinds, answers to {}: using at most {} "
+          "from now on",
+          settings_.id, previous, effective_max_varbinds_, effective_max_varbinds_);
+    } else {
+      effective_max_varbinds_ = previous;
+    }
   }
   if (got) {
     answered_recently_ = true;
@@ -363,7 +374,12 @@ awaitable<void> poller::execute(command_request request) {
       settings_.command_deadline, settings_.confirm_every, observe);
   if (!outcome) {
     r.error = "the PDU refused the command: " + outcome.err().to_string();
-  } else {
+  } else if (outcome->lost_answer && !outcome->read_any) {
+    // Neither the SET nor any read-back was answered: as far as availability goes, this was a
+    // failed poll. Without this, a stream of commands to a dead PDU kept it "online".
+    poll_failed(*outcome->lost_answer);
+  }
+  if (outcome) {
     r.state = current_->outlets[index].state;
     r.latency = outcome->latency;
     r.ok = outcome->confirmed_expected;
@@ -371,6 +387,9 @@ awaitable<void> poller::execute(command_request request) {
       r.error = "no answer to the SET (" + outcome->lost_answer->to_string() +
                 "): it may or may not have been applied; the PDU now reports " +
                 (outcome->read_any ? std::string(to_string(r.state)) : std::string("nothing"));
+    } else if (!r.ok && !outcome->read_any) {
+      r.error = "the PDU accepted the command but answered no read-back within " +
+                std::to_string(r.latency.count()) + " ms: its state is unknown";
     } else if (!r.ok) {
       r.error = "the PDU accepted the command but still reports " +
                 std::string(to_string(r.state)) + " after " + std::to_string(r.latency.count()) +

@@ -493,6 +493,28 @@ TEST_F(bridge_faults, set_without_an_answer_is_read_back_and_reported_uncertain)
   EXPECT_EQ(counter(pdu, sets_received_oid), before + 1) << "a REBOOT was sent twice";
 }
 
+// A PDU that dies while commands keep arriving still goes offline: commands that get no answer
+// at all count as failed polls (they used to keep it "online" for as long as they came).
+TEST_F(bridge_faults, pdu_dying_under_a_stream_of_commands_goes_offline) {
+  simulator_fixture pdu({"--outlets", "4", "--banks", "1", "--apply-delay-ms", "0"});
+  start_bridge(bridge_config(
+      broker, json::array({pdu_entry("pdu", pdu.port(), {{"command_timeout_ms", 1000}})})));
+  mqtt_observer watch(broker.uri());
+  ASSERT_TRUE(watch.wait_connected());
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
+  set_knob(pdu, knob_drop_percent, 100);
+  const auto from = watch.mark();
+  bool offline = false;
+  for (int i = 0; i < 40 && !offline; ++i) {
+    watch.publish("pdu2mqtt/pdu/outlet/2/set", i % 2 ? "ON" : "OFF");
+    watch.pump(300ms);
+    for (const auto& m : watch.on_topic("pdu2mqtt/pdu/availability", from)) {
+      offline |= m.payload == "offline";
+    }
+  }
+  EXPECT_TRUE(offline) << bridge.output();
+}
+
 // A PDU that vanishes and returns, five times: no thread or memory growth in the bridge.
 TEST_F(bridge_faults, repeated_pdu_outages_leave_no_threads_or_memory_behind) {
   const auto port = free_udp_port();

@@ -285,8 +285,13 @@ TEST_F(mqtt_link, reconnects_and_resubscribes_after_a_broker_restart) {
   broker_.stop();
   ASSERT_TRUE(wait_until(io_, [&] { return !subscriber.client->connected(); }));
   EXPECT_EQ(subscriber.connection_events, (std::vector<bool>{true, false}));
+  // Retained messages are states the bridge re-publishes on connect: dropped. Others are
+  // events (a command's result): held for the next connect. QoS 0 is best effort: dropped.
+  subscriber.client->publish("test/state", "stale", 1, true);
   subscriber.client->publish("test/after", "while down", 1, false);
-  EXPECT_EQ(subscriber.client->stats().dropped_while_offline, 1u);
+  subscriber.client->publish("test/after", "qos 0 while down", 0, false);
+  EXPECT_EQ(subscriber.client->stats().dropped_while_offline, 2u);
+  EXPECT_EQ(subscriber.client->stats().held_while_offline, 1u);
 
   broker_.start();
   const auto broker_up = clock_type::now();
@@ -298,8 +303,33 @@ TEST_F(mqtt_link, reconnects_and_resubscribes_after_a_broker_restart) {
   EXPECT_EQ(subscriber.connection_events, (std::vector<bool>{true, false, true}));
   EXPECT_EQ(subscriber.client->stats().connects, 2u);
   EXPECT_EQ(subscriber.client->stats().connection_losses, 1u);
+  // The held message went out after the subscriptions were restored, so it comes back here.
+  EXPECT_TRUE(wait_until(io_, [&] { return subscriber.find("test/after").has_value(); }));
+  EXPECT_EQ(subscriber.find("test/after").value_or(message{}).payload, "while down");
 
   EXPECT_TRUE(publish_until_received(subscriber, "test/after", "after restart"));
+}
+
+TEST_F(mqtt_link, held_messages_are_bounded_and_expire) {
+  auto options = options_for(url(), "link-bounded");
+  options.offline_queue = 3;
+  options.offline_queue_max_age = 300ms;
+  observed_link bounded(io_, options);
+  bounded.client->subscribe("test/held", 1);
+  bounded.client->start();
+  ASSERT_TRUE(wait_connected(bounded));
+  broker_.stop();
+  ASSERT_TRUE(wait_until(io_, [&] { return !bounded.client->connected(); }));
+  for (int i = 0; i < 5; ++i)
+    bounded.client->publish("test/held", std::to_string(i), 1, false);
+  EXPECT_EQ(bounded.client->stats().held_while_offline, 5u);
+  EXPECT_EQ(bounded.client->stats().dropped_while_offline, 2u) << "the two oldest";
+  run_for(io_, 500ms);  // older than the max age by the time the broker is back
+  broker_.start();
+  ASSERT_TRUE(wait_connected(bounded, 5s));
+  run_for(io_, 500ms);
+  EXPECT_FALSE(bounded.find("test/held").has_value()) << "expired messages were sent";
+  EXPECT_EQ(bounded.client->stats().dropped_while_offline, 5u);
 }
 
 TEST_F(mqtt_link, broker_down_at_start_does_not_block_and_connects_when_it_comes_up) {

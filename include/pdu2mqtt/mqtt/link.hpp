@@ -31,7 +31,8 @@ struct link_options {
   std::string will_payload = "offline";
   // Reconnect backoff: doubles from min to max.
   std::chrono::milliseconds min_backoff{500};
-  std::chrono::milliseconds max_backoff{30000};
+  // A broker restart takes seconds; the cap keeps the bridge from sleeping long after it.
+  std::chrono::milliseconds max_backoff{5000};
   // Non-retained QoS 1 messages published while disconnected are held (the oldest dropped
   // beyond this many) and sent after the next connect, unless older than the max age.
   std::size_t offline_queue = 100;
