@@ -143,26 +143,18 @@ void bridge::start_slot(const slot_ptr& slot) {
       guarded(slot, [resolver](bridge& b, pdu_slot& s, std::error_code error,
                                const asio::ip::udp::resolver::results_type& found) {
         if (b.stopped_) return;
-        auto self = b.shared_from_this();
-        for (const auto& candidate : self->slots_) {
-          if (candidate.get() != &s) continue;
-          if (!error && !found.empty()) {
-            self->create_poller(candidate, found.begin()->endpoint().address());
-            return;
-          }
-          spdlog::error("[{}] cannot resolve host '{}': {}; trying again in {} s", s.config.id,
-                        s.config.host, error ? error.message() : "no IPv4 address",
-                        self->timing_.resolve_retry.count() / 1000);
-          s.resolve_timer.expires_after(self->timing_.resolve_retry);
-          s.resolve_timer.async_wait(self->guarded(
-              candidate, [](bridge& again, pdu_slot& retry, std::error_code timer_error) {
-                if (timer_error || again.stopped_) return;
-                for (const auto& c : again.slots_) {
-                  if (c.get() == &retry) again.start_slot(c);
-                }
-              }));
+        if (!error && !found.empty()) {
+          b.create_poller(s.shared_from_this(), found.begin()->endpoint().address());
           return;
         }
+        spdlog::error("[{}] cannot resolve host '{}': {}; trying again in {} s", s.config.id,
+                      s.config.host, error ? error.message() : "no IPv4 address",
+                      b.timing_.resolve_retry.count() / 1000);
+        s.resolve_timer.expires_after(b.timing_.resolve_retry);
+        s.resolve_timer.async_wait(b.guarded(
+            s.shared_from_this(), [](bridge& again, pdu_slot& retry, std::error_code timer_error) {
+              if (!timer_error && !again.stopped_) again.start_slot(retry.shared_from_this());
+            }));
       }));
 }
 

@@ -76,9 +76,12 @@ void add_run_command(CLI::App& app) {
       std::cerr << "pdu2mqtt: " << config.err().detail << "\n";
       throw CLI::RuntimeError(2);
     }
-    // The command line (and its environment variables) win over the file.
-    if (app.get_option("--log-format")->count() == 0) log_to_stderr(config->logging.format);
-    if (app.get_option("--log-level")->count() == 0) set_log_level(config->logging.level);
+    // The command line (and its environment variables) win over the file, also on reload.
+    auto apply_logging = [&app](const logging_config& logging) {
+      if (app.get_option("--log-format")->count() == 0) log_to_stderr(logging.format);
+      if (app.get_option("--log-level")->count() == 0) set_log_level(logging.level);
+    };
+    apply_logging(config->logging);
 
     asio::io_context io;
     auto b = bridge::create(io.get_executor(), std::move(*config));
@@ -104,8 +107,7 @@ void add_run_command(CLI::App& app) {
         if (!next) {
           spdlog::error("reload failed, keeping the running configuration: {}", next.err().detail);
         } else {
-          if (app.get_option("--log-format")->count() == 0) log_to_stderr(next->logging.format);
-          if (app.get_option("--log-level")->count() == 0) set_log_level(next->logging.level);
+          apply_logging(next->logging);
           b->reload(std::move(*next));
         }
         wait_for_hangup();

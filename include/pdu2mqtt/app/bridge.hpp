@@ -51,7 +51,8 @@ class bridge : public std::enable_shared_from_this<bridge> {
   void on_status_change(std::function<void()> handler);
 
  private:
-  struct pdu_slot {
+  // Shared so that callbacks can hold it weakly and hand it back to the bridge.
+  struct pdu_slot : std::enable_shared_from_this<pdu_slot> {
     pdu_slot(const asio::any_io_executor& executor, pdu_config c, const bridge_timing& timing);
     pdu_config config;
     ha::pdu_entry entry;
