@@ -110,19 +110,18 @@ const command* ledger::on_result(clock::time_point now, int outlet, const nlohma
     return c.sent && !c.result_at && c.outlet == outlet && name(c.what) == what &&
            c.at <= started_by && now - c.at <= match_horizon;
   };
-  const auto first = [&](const auto& also) -> command* {
-    for (auto& c : commands_) {
-      if (fits(c) && also(c)) return &c;
+  const auto newest = [&](const auto& also) -> command* {
+    for (auto it = commands_.rbegin(); it != commands_.rend(); ++it) {
+      if (fits(*it) && also(*it)) return &*it;
     }
     return nullptr;
   };
-  // Waiting commands first, and among them those sent while the bridge was seen online: one
-  // published while it was not subscribed never reached it, and must not take the answer of
-  // a later command that did. Then any waiting one; then one already judged (a late answer).
-  command* match =
-      first([](const command& c) { return c.outcome == fate::pending && c.bridge_online; });
-  if (!match) match = first([](const command& c) { return c.outcome == fate::pending; });
-  if (!match) match = first(judged_unanswered);
+  // The newest command sent before the bridge started on it: an older one still waiting is
+  // more likely one the broker dropped (published while the bridge was not subscribed) than
+  // one the bridge is still working through, and must not take a later command's answer.
+  // Waiting commands first; then one already judged (a late answer).
+  command* match = newest([](const command& c) { return c.outcome == fate::pending; });
+  if (!match) match = newest(judged_unanswered);
   if (!match) {
     ++unmatched_results_;
     return nullptr;
@@ -151,26 +150,21 @@ const command* ledger::on_error(clock::time_point now, const nlohmann::json& err
     return c.sent && !c.error_at && c.outlet == outlet && c.payload() == payload &&
            now - c.at <= match_horizon;
   };
-  const auto first = [&](const auto& also) -> command* {
-    for (auto& c : commands_) {
-      if (fits(c) && also(c)) return &c;
+  const auto newest = [&](const auto& also) -> command* {
+    for (auto it = commands_.rbegin(); it != commands_.rend(); ++it) {
+      if (fits(*it) && also(*it)) return &*it;
     }
     return nullptr;
   };
   // Usually the result came first (the bridge publishes the result, then the error): the
   // error belongs to the command whose failed result carried the same text.
   command* match =
-      first([&](const command& c) { return c.result_at && !c.ok && c.result_error == text; });
+      newest([&](const command& c) { return c.result_at && !c.ok && c.result_error == text; });
   // An error alone (a refusal before the PDU was involved): a waiting command, else a late one.
   if (!match) {
-    match = first([](const command& c) {
-      return !c.result_at && c.outcome == fate::pending && c.bridge_online;
-    });
+    match = newest([](const command& c) { return !c.result_at && c.outcome == fate::pending; });
   }
-  if (!match) {
-    match = first([](const command& c) { return !c.result_at && c.outcome == fate::pending; });
-  }
-  if (!match) match = first(judged_unanswered);
+  if (!match) match = newest(judged_unanswered);
   if (!match) {
     ++unmatched_errors_;
     return nullptr;

@@ -74,10 +74,11 @@ class ledger {
 
   command& add(command c);
 
-  // Answers are matched to the oldest command that fits (same outlet and command, not yet
+  // Answers are matched to the newest command that fits (same outlet and command, not yet
   // answered, sent at most a minute ago and before the bridge started on it, by the result's
-  // latency_ms): the bridge runs one PDU's commands in arrival order. Commands sent while the
-  // bridge was seen online are preferred: others may never have reached it.
+  // latency_ms). Oldest-first was wrong after a broker restart: a command published before
+  // the bridge re-subscribed never reached it, yet took the answer of the next one that did,
+  // and that one was then counted lost.
   // A message on <base>/<id>/outlet/<n>/result; returns the matched command or nullptr.
   const command* on_result(clock::time_point now, int outlet, const nlohmann::json& result);
   // A message on <base>/<id>/error.
