@@ -323,7 +323,14 @@ bridge_status bridge::status() const {
   bridge_status s;
   s.mqtt_connected = link_->connected();
   for (const auto& slot : slots_) {
-    s.pdus.push_back({slot->config.id, slot->poller && slot->poller->online()});
+    auto& p = s.pdus.emplace_back();
+    p.id = slot->config.id;
+    if (const auto& poller = slot->poller) {
+      p.online = poller->online();
+      p.polls_ok = poller->polls_ok();
+      p.polls_failed = poller->polls_failed();
+      p.polls_missed = poller->polls_missed();
+    }
   }
   return s;
 }
@@ -481,6 +488,7 @@ void bridge::publish_info() {
     if (slot.poller) {
       p["polls_ok"] = slot.poller->polls_ok();
       p["polls_failed"] = slot.poller->polls_failed();
+      p["polls_missed"] = slot.poller->polls_missed();
       p["sets_sent"] = slot.poller->sets_sent();
       if (const auto& s = slot.poller->current()) {
         p["model"] = s->id.model;

@@ -1,8 +1,11 @@
 // `pdu2mqtt simulate`: a simulated CyberPower switched PDU answering SNMP v1/v2c on UDP until
-// SIGINT/SIGTERM. Prints one "listening" line once bound, which tests and demos wait for.
+// SIGINT/SIGTERM. Prints one "listening" line per PDU once bound, which tests and demos wait
+// for. `--count N` serves N independent PDUs from one process on consecutive ports (or N free
+// ones), so a scale benchmark needs one simulator process, not a thousand.
 // Fault knobs (late, lost, withheld and refused answers) start from options here and can be
 // changed at run time over SNMP; see sim::test_oids in pdu2mqtt/sim/simulator.hpp.
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <charconv>
@@ -26,6 +29,7 @@ using asio::ip::udp;
 
 struct simulate_options {
   std::string listen = "127.0.0.1:16161";
+  std::size_t count = 1;
   std::size_t outlets = 8;
   std::size_t banks = 2;
   int apply_delay_ms = 500;
@@ -112,13 +116,17 @@ std::string plural(std::size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-void run_simulator(const simulate_options& o) {
-  auto listen = parse_listen(o.listen);
-  if (!listen) {
-    std::cerr << "pdu2mqtt simulate: --listen: " << listen.err().to_string() << "\n";
-    throw CLI::RuntimeError(1);
-  }
+// One socket per simulated PDU: a thousand of them need more descriptors than the usual
+// soft limit of 1024. The hard limit is ours to take.
+void raise_descriptor_limit(std::size_t needed) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= needed) return;
+  limit.rlim_cur = limit.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
 
+// The n-th of --count PDUs (0-based) differs from the first by its serial, name and port.
+sim::simulator_options options_for(const simulate_options& o, std::size_t n) {
   sim::simulator_options sim_options;
   sim_options.outlets = o.outlets;
   sim_options.banks = o.banks;
@@ -139,42 +147,84 @@ void run_simulator(const simulate_options& o) {
       sim::parse_error_status(o.fail_sets_with)
           .value_or(snmp::errc{});  // validated by the option's check
   sim_options.faults.drop_next = o.drop_next;
+  if (n > 0) {
+    const auto suffix = "-" + std::to_string(n + 1);
+    sim_options.name += suffix;
+    sim_options.serial += suffix;
+  }
+  return sim_options;
+}
+
+struct served_pdu {
+  std::shared_ptr<sim::simulator> pdu;
+  std::shared_ptr<snmp::udp_agent> agent;
+};
+
+void run_simulator(const simulate_options& o) {
+  auto listen = parse_listen(o.listen);
+  if (!listen) {
+    std::cerr << "pdu2mqtt simulate: --listen: " << listen.err().to_string() << "\n";
+    throw CLI::RuntimeError(1);
+  }
+  if (o.count > 1 && listen->port() != 0 && listen->port() + o.count - 1 > 65535) {
+    std::cerr << "pdu2mqtt simulate: --count " << o.count << " PDUs from port " << listen->port()
+              << " would go past port 65535\n";
+    throw CLI::RuntimeError(1);
+  }
+  raise_descriptor_limit(o.count + 64);
 
   asio::io_context io;
-  std::shared_ptr<sim::simulator> pdu;
-  try {
-    pdu = sim::simulator::create(io.get_executor(), sim_options);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "pdu2mqtt simulate: " << e.what() << "\n";
-    throw CLI::RuntimeError(1);
+  std::vector<served_pdu> served;
+  served.reserve(o.count);
+  for (std::size_t n = 0; n < o.count; ++n) {
+    const auto sim_options = options_for(o, n);
+    std::shared_ptr<sim::simulator> pdu;
+    try {
+      pdu = sim::simulator::create(io.get_executor(), sim_options);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "pdu2mqtt simulate: " << e.what() << "\n";
+      throw CLI::RuntimeError(1);
+    }
+    auto endpoint = *listen;
+    if (endpoint.port() != 0) endpoint.port(static_cast<std::uint16_t>(endpoint.port() + n));
+    auto agent = snmp::udp_agent::create(
+        io.get_executor(), endpoint, *pdu, sim_options.agent,
+        [pdu](const udp::endpoint& peer) { pdu->set_request_source(describe(peer)); });
+    if (!agent) {
+      std::cerr << "pdu2mqtt simulate: " << agent.err().to_string() << "\n";
+      throw CLI::RuntimeError(1);
+    }
+    pdu->attach_agent_counters(&(*agent)->counters());
+    (*agent)->set_fault_hook(
+        [pdu](std::span<const std::uint8_t> datagram) { return pdu->plan_faults(datagram); });
+    served.push_back({pdu, *agent});
   }
-
-  auto served = snmp::udp_agent::create(
-      io.get_executor(), *listen, *pdu, sim_options.agent,
-      [pdu](const udp::endpoint& peer) { pdu->set_request_source(describe(peer)); });
-  if (!served) {
-    std::cerr << "pdu2mqtt simulate: " << served.err().to_string() << "\n";
-    throw CLI::RuntimeError(1);
-  }
-  auto agent = *served;
-  pdu->attach_agent_counters(&agent->counters());
-  agent->set_fault_hook(
-      [pdu](std::span<const std::uint8_t> datagram) { return pdu->plan_faults(datagram); });
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const std::error_code& ec, int signal_number) {
     if (ec) return;
     spdlog::info("simulated PDU: signal {}, shutting down", signal_number);
-    agent->close();
-    pdu->stop();
+    for (auto& s : served) {
+      s.agent->close();
+      s.pdu->stop();
+    }
   });
 
-  std::cout << "simulated PDU listening on udp " << describe(agent->local_endpoint()) << " ("
-            << plural(o.outlets, "outlet") << ", " << plural(o.banks, "bank") << ")" << std::endl;
+  for (const auto& s : served) {
+    std::cout << "simulated PDU listening on udp " << describe(s.agent->local_endpoint()) << " ("
+              << plural(o.outlets, "outlet") << ", " << plural(o.banks, "bank") << ")\n";
+  }
+  std::cout << std::flush;
   io.run();
-  pdu->attach_agent_counters(nullptr);
-  spdlog::info("simulated PDU: stopped after {} requests ({} SETs accepted)",
-               agent->counters().requests, agent->counters().sets_accepted);
+  std::uint64_t requests = 0;
+  std::uint64_t sets = 0;
+  for (auto& s : served) {
+    s.pdu->attach_agent_counters(nullptr);
+    requests += s.agent->counters().requests;
+    sets += s.agent->counters().sets_accepted;
+  }
+  spdlog::info("simulated PDU{}: stopped after {} requests ({} SETs accepted)",
+               o.count > 1 ? "s" : "", requests, sets);
 }
 
 }  // namespace
@@ -184,6 +234,11 @@ void add_simulate_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "simulate", "Run a simulated CyberPower switched PDU (SNMP v1/v2c agent on UDP)");
   cmd->add_option("--listen", options->listen, "UDP HOST:PORT to answer on (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--count", options->count,
+                  "Serve this many PDUs, on consecutive ports from --listen's (port 0: any free "
+                  "ones); one 'listening' line each")
+      ->check(CLI::Range(1, 20000))
       ->capture_default_str();
   cmd->add_option("--outlets", options->outlets, "Number of switched outlets")
       ->check(CLI::Range(1, 96))

@@ -27,7 +27,10 @@ constexpr std::size_t max_status_size = 1024 * 1024;
 std::string status_json(const bridge_status& status, std::chrono::system_clock::time_point now) {
   json pdus = json::object();
   for (const auto& p : status.pdus)
-    pdus[p.id] = {{"online", p.online}};
+    pdus[p.id] = {{"online", p.online},
+                  {"polls_ok", p.polls_ok},
+                  {"polls_failed", p.polls_failed},
+                  {"polls_missed", p.polls_missed}};
   json j = {{"pid", static_cast<long>(::getpid())},
             {"updated_at", unix_seconds(now)},
             {"mqtt_connected", status.mqtt_connected},

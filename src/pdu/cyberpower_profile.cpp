@@ -149,6 +149,15 @@ void parse_status(const counts& size, std::span<const varbind> vbs, std::vector<
   }
 }
 
+std::vector<oid> poll_request(const counts& size) {
+  std::vector<oid> oids = counts_request();
+  oids.push_back(cp::system::up_time);
+  auto status = status_request(size);
+  oids.insert(oids.end(), std::make_move_iterator(status.begin()),
+              std::make_move_iterator(status.end()));
+  return oids;
+}
+
 varbind outlet_command_varbind(int outlet, cp::outlet_command command) {
   return {cp::outlet::command.child(static_cast<std::uint32_t>(outlet)),
           static_cast<std::int32_t>(command)};

@@ -40,18 +40,6 @@ cp::outlet_command snmp_command(outlet_action a) {
   return cp::outlet_command::immediate_on;
 }
 
-// The poll asks for the counts and sysUpTime too, so a PDU replaced or restarted with another
-// shape is noticed on the next poll, not never.
-std::vector<snmp::oid> poll_request(const counts& size) {
-  std::vector<snmp::oid> oids = counts_request();
-  oids.push_back(cp::system::up_time);
-  auto status = status_request(size);
-  oids.insert(oids.end(), std::make_move_iterator(status.begin()),
-              std::make_move_iterator(status.end()));
-  return oids;
-}
-constexpr std::size_t poll_header = 3;
-
 }  // namespace
 
 std::shared_ptr<poller> poller::create(asio::any_io_executor executor,
@@ -153,6 +141,11 @@ void poller::report(command_request request, std::string error_text) {
 }
 
 awaitable<void> poller::run() {
+  // Polls are due at a fixed rate (due, due + interval, ...), not an interval after the last
+  // one ended, so a PDU polled every second is read 60 times a minute however long each read
+  // takes. A poll that ends after the next one was due has missed its interval: it is counted,
+  // and the schedule restarts from now rather than firing a burst to catch up.
+  auto due = clock::now();
   while (!stopped_) {
     const auto cycle_start = clock::now();
     while (!queue_.empty() && !stopped_) {
@@ -161,14 +154,21 @@ awaitable<void> poller::run() {
       co_await execute(std::move(next));
     }
     if (stopped_) break;
+    // Early: asked for by a command or the `get` topic, not by the schedule.
+    const bool early = cycle_start < due;
     refresh_requested_ = false;
+    bool polled = false;
     if (discovered_) {
-      co_await poll();
+      polled = co_await poll();
     } else {
       co_await discover();
     }
+    const auto finished = clock::now();
+    if (polled && !early && finished > due + settings_.poll_interval) ++polls_missed_;
+    due = early ? cycle_start + settings_.poll_interval : due + settings_.poll_interval;
+    if (due < finished) due = finished;
     if (stopped_ || !queue_.empty() || refresh_requested_) continue;
-    wakeup_.expires_at(cycle_start + settings_.poll_interval);
+    wakeup_.expires_at(due);
     co_await wakeup_.async_wait(as_tuple_awaitable);
   }
 }
@@ -236,6 +236,7 @@ awaitable<bool> poller::discover() {
   const auto before = current_;
   current_ = next;
   discovered_ = true;
+  poll_oids_ = poll_request(next.size);
   consecutive_failures_ = 0;
   ++polls_ok_;
   if (callbacks_.discovered) callbacks_.discovered(*current_, before);
@@ -255,7 +256,7 @@ awaitable<bool> poller::discover() {
 
 awaitable<bool> poller::poll() {
   const auto size = current_->size;
-  auto got = co_await read(poll_request(size));
+  auto got = co_await read(poll_oids_);
   if (!got) {
     poll_failed(got.err());
     co_return false;

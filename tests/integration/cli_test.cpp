@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
 
 #include "support/ports.hpp"
 #include "support/process.hpp"
@@ -52,6 +55,40 @@ TEST(cli, probe_json_has_every_outlet_and_bank) {
   EXPECT_FALSE(json["identity"]["serial"].get<std::string>().empty());
   for (const auto& o : json["outlets"])
     EXPECT_EQ(o["state"], "ON");
+}
+
+// --count: one process, independent PDUs (their own names and outlet states) on their own ports.
+TEST(cli, simulate_count_serves_independent_pdus_on_their_own_ports) {
+  child_process sim({PDU2MQTT_BINARY, "simulate", "--listen", "127.0.0.1:0", "--count", "3",
+                     "--apply-delay-ms", "0"});
+  ASSERT_TRUE(sim.wait_for_output("(8 outlets, 2 banks)\n", 20s)) << sim.output();
+  std::vector<std::string> endpoints;
+  for (int i = 0; i < 100 && endpoints.size() < 3; ++i) {
+    endpoints.clear();
+    std::istringstream lines(sim.stdout_text());
+    for (std::string line; std::getline(lines, line);) {
+      const auto at = line.find("on udp ");
+      if (at != std::string::npos)
+        endpoints.push_back(line.substr(at + 7, line.find(' ', at + 7) - at - 7));
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(endpoints.size(), 3u) << sim.output();
+  EXPECT_EQ(std::set<std::string>(endpoints.begin(), endpoints.end()).size(), 3u);
+  EXPECT_EQ(snmp_get_value(endpoints[0], "public", "1.3.6.1.2.1.1.5.0"), "\"pdu2mqtt-sim\"");
+  EXPECT_EQ(snmp_get_value(endpoints[2], "public", "1.3.6.1.2.1.1.5.0"), "\"pdu2mqtt-sim-3\"");
+  auto off = pdu2mqtt_cli({"outlet", endpoints[1], "3", "off"});
+  ASSERT_EQ(off.exit_code, 0) << off.stderr_text;
+  const std::string state = "1.3.6.1.4.1.3808.1.1.3.3.5.1.1.4.3";
+  EXPECT_EQ(snmp_get_value(endpoints[1], "public", state), "2");
+  EXPECT_EQ(snmp_get_value(endpoints[0], "public", state), "1");
+  EXPECT_EQ(snmp_get_value(endpoints[2], "public", state), "1");
+}
+
+TEST(cli, simulate_count_past_the_last_port_is_refused) {
+  auto got = pdu2mqtt_cli({"simulate", "--listen", "127.0.0.1:65530", "--count", "10"});
+  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_NE(got.stderr_text.find("would go past port 65535"), std::string::npos) << got.stderr_text;
 }
 
 TEST(cli, outlet_off_then_on_is_confirmed_by_reading_back) {

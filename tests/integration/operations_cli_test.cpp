@@ -153,5 +153,50 @@ TEST(operations_cli, log_format_on_the_command_line_wins_over_the_file) {
       << bridge.stderr_text();
 }
 
+// The status file's poll counters: a PDU that answers in time is polled at the configured
+// rate and never misses; one that takes longer than the interval to answer misses every poll.
+// (The file is rewritten every 10 s: the test waits for the first heartbeat after start.)
+TEST(operations_cli, status_file_counts_polls_and_polls_that_missed_their_interval) {
+  mosquitto_fixture broker;
+  simulator_fixture fast({"--outlets", "2", "--banks", "1"});
+  simulator_fixture slow({"--outlets", "2", "--banks", "1", "--response-delay-ms", "450"});
+  temp_dir dir;
+  const auto status = dir.path() / "status.json";
+  const auto pdu = [](const char* id, std::uint16_t port) {
+    return std::string(R"({"id": ")") + id + R"(", "host": "127.0.0.1", "port": )" +
+           std::to_string(port) +
+           R"(, "poll_interval_ms": 300, "snmp": {"timeout_ms": 1500, "retries": 0}})";
+  };
+  const auto config = dir.write_file("c.json", R"({"mqtt": {"url": "mqtt://127.0.0.1:)" +
+                                                   std::to_string(broker.port()) +
+                                                   R"("}, "pdus": [)" + pdu("fast", fast.port()) +
+                                                   ", " + pdu("slow", slow.port()) + "]}");
+  const auto started = std::chrono::steady_clock::now();
+  child_process bridge(
+      {PDU2MQTT_BINARY, "run", "--config", config.string(), "--status-file", status.string()});
+  nlohmann::json j;
+  for (int i = 0; i < 300; ++i) {
+    std::this_thread::sleep_for(100ms);
+    j = nlohmann::json::parse(read_file(status), nullptr, false);
+    if (j.is_object() && j["pdus"]["fast"].value("polls_ok", 0) >= 20) break;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  bridge.stop();
+  ASSERT_TRUE(j.is_object()) << bridge.output();
+  const auto& f = j["pdus"]["fast"];
+  const auto& s = j["pdus"]["slow"];
+  ASSERT_GE(f.value("polls_ok", 0), 20) << j.dump() << bridge.output();
+  EXPECT_EQ(f.value("polls_missed", -1), 0) << j.dump();
+  EXPECT_EQ(f.value("polls_failed", -1), 0) << j.dump();
+  // At 300 ms a poll, the fast PDU cannot have been polled more often than time allows.
+  EXPECT_LE(f.value("polls_ok", 0), seconds / 0.3 + 2) << j.dump();
+  // Every answer takes 450 ms, longer than the 300 ms interval: each poll (but discovery)
+  // misses its interval, none fails.
+  EXPECT_GE(s.value("polls_ok", 0), 5) << j.dump();
+  EXPECT_GE(s.value("polls_missed", 0), s.value("polls_ok", 0) - 1) << j.dump();
+  EXPECT_EQ(s.value("polls_failed", -1), 0) << j.dump();
+}
+
 }  // namespace
 }  // namespace pdu2mqtt::test

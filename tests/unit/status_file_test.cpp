@@ -16,13 +16,21 @@ using namespace std::chrono_literals;
 const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
 
 bridge_status two_pdus(bool connected) {
-  return {connected, {{"rack-a", true}, {"rack-b", false}}};
+  return {connected, {{"rack-a", true, 120, 3, 1}, {"rack-b", false}}};
 }
 
 TEST(status_file, connected_bridge_is_healthy_even_with_a_pdu_offline) {
   auto verdict = judge_status(status_json(two_pdus(true), now), now + 5s, 60s);
   EXPECT_TRUE(verdict.healthy) << verdict.summary;
   EXPECT_EQ(verdict.summary, "connected to the MQTT broker; 1/2 PDU(s) online (offline: rack-b)");
+}
+
+TEST(status_file, carries_each_pdus_poll_counters) {
+  const auto j = nlohmann::json::parse(status_json(two_pdus(true), now));
+  EXPECT_EQ(j["pdus"]["rack-a"]["polls_ok"], 120);
+  EXPECT_EQ(j["pdus"]["rack-a"]["polls_failed"], 3);
+  EXPECT_EQ(j["pdus"]["rack-a"]["polls_missed"], 1);
+  EXPECT_EQ(j["pdus"]["rack-b"]["polls_ok"], 0);
 }
 
 TEST(status_file, disconnected_bridge_is_unhealthy) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -16,6 +17,10 @@ struct bridge_status {
   struct pdu {
     std::string id;
     bool online = false;
+    // Counters since start, for monitoring and the scale benchmark (see poller).
+    std::uint64_t polls_ok = 0;
+    std::uint64_t polls_failed = 0;
+    std::uint64_t polls_missed = 0;
     friend bool operator==(const pdu&, const pdu&) = default;
   };
   bool mqtt_connected = false;
@@ -28,7 +33,8 @@ inline constexpr std::chrono::seconds status_heartbeat{10};
 // `health` calls a file older than this stale: several missed heartbeats, not one slow write.
 inline constexpr std::chrono::seconds default_status_max_age{60};
 
-// {"pid":..., "updated_at": <unix seconds>, "mqtt_connected": ..., "pdus": {"<id>": {...}}}
+// {"pid":..., "updated_at": <unix seconds>, "mqtt_connected": ...,
+//  "pdus": {"<id>": {"online": ..., "polls_ok": ..., "polls_failed": ..., "polls_missed": ...}}}
 std::string status_json(const bridge_status& status, std::chrono::system_clock::time_point now);
 
 // Writes a temporary file next to `path` and renames it over `path`: a reader never sees a

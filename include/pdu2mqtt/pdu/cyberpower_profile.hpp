@@ -35,6 +35,12 @@ std::vector<snmp::oid> status_request(const counts& size);
 void parse_status(const counts& size, std::span<const snmp::varbind> varbinds,
                   std::vector<outlet>& outlets, std::vector<bank>& banks);
 
+// One poll: the two counts and sysUpTime (so a PDU restarted or replaced with another shape is
+// noticed on the next poll), then status_request(size).
+std::vector<snmp::oid> poll_request(const counts& size);
+// Where status_request's varbinds start in an answer to poll_request.
+inline constexpr std::size_t poll_header = 3;
+
 // The outlet command varbind (ePDUOutletControlOutletCommand.<n>).
 snmp::varbind outlet_command_varbind(int outlet, cyberpower::outlet_command command);
 

@@ -88,6 +88,8 @@ class poller : public std::enable_shared_from_this<poller> {
   std::uint64_t polls_ok() const noexcept { return polls_ok_; }
   std::uint64_t polls_failed() const noexcept { return polls_failed_; }
   std::uint64_t sets_sent() const noexcept { return sets_sent_; }
+  // Polls that ended after the next one was due (a slow PDU, or an overloaded bridge).
+  std::uint64_t polls_missed() const noexcept { return polls_missed_; }
 
  private:
   poller(asio::any_io_executor executor, std::shared_ptr<snmp::client> snmp,
@@ -119,7 +121,9 @@ class poller : public std::enable_shared_from_this<poller> {
   std::size_t effective_max_varbinds_ = 10;
   std::uint64_t polls_ok_ = 0;
   std::uint64_t polls_failed_ = 0;
+  std::uint64_t polls_missed_ = 0;
   std::uint64_t sets_sent_ = 0;
+  std::vector<snmp::oid> poll_oids_;  // poll_request() for the discovered shape
 };
 
 }  // namespace pdu2mqtt::device
