@@ -164,9 +164,12 @@ void bridge::create_poller(const slot_ptr& slot, const asio::ip::address& addres
                   slot->config.id, slot->config.host);
     return;
   }
-  slot->poller = device::poller::create(
-      executor_, snmp_, poller_settings_from(slot->config, {address, slot->config.port}),
-      callbacks_for(slot));
+  auto settings = poller_settings_from(slot->config, {address, slot->config.port});
+  // The k-th of n PDUs starts k/n of its interval late: polls spread evenly over time.
+  const auto position = std::find(slots_.begin(), slots_.end(), slot) - slots_.begin();
+  settings.start_delay =
+      settings.poll_interval * position / std::max<std::ptrdiff_t>(1, std::ssize(slots_));
+  slot->poller = device::poller::create(executor_, snmp_, std::move(settings), callbacks_for(slot));
   slot->poller->start();
 }
 

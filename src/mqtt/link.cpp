@@ -6,12 +6,15 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <deque>
 #include <exception>
 #include <map>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
+
+#include "pdu2mqtt/mqtt/tcp_nodelay.hpp"
 
 namespace pdu2mqtt::mqtt {
 namespace {
@@ -43,6 +46,7 @@ constexpr scheme_mapping schemes[] = {
 struct server_address {
   std::string uri;  // as Paho takes it
   bool tls = false;
+  std::uint16_t port = 0;
 };
 
 server_address paho_address(const std::string& url) {
@@ -71,7 +75,14 @@ server_address paho_address(const std::string& url) {
     authority += ':';
     authority += mapping->default_port;
   }
-  return {std::string(mapping->paho) + "://" + authority, mapping->paho == "ssl"};
+  unsigned port = 0;
+  const auto digits = std::string_view(authority).substr(authority.rfind(':') + 1);
+  if (std::from_chars(digits.data(), digits.data() + digits.size(), port).ec != std::errc{} ||
+      port == 0 || port > 65535) {
+    throw std::invalid_argument("MQTT URL \"" + url + "\": the port must be 1 to 65535");
+  }
+  return {std::string(mapping->paho) + "://" + authority, mapping->paho == "ssl",
+          static_cast<std::uint16_t>(port)};
 }
 
 // Paho reports a refused CONNECT with the CONNACK return code (MQTT 3.1.1 3.2.2.3), and its
@@ -356,6 +367,9 @@ class link_state : public std::enable_shared_from_this<link_state> {
     backoff_ = options_.min_backoff;
     ++stats_.connects;
     spdlog::info("MQTT: connected to {} as \"{}\"", loggable_url(options_.url), options_.client_id);
+    if (disable_nagle_to_port(address_.port) == 0) {
+      spdlog::debug("MQTT: no socket to port {} found to set TCP_NODELAY on", address_.port);
+    }
     // Clean session: the broker has forgotten every subscription (MQTT 3.1.1 3.1.2.4).
     for (const auto& [filter, qos] : subscriptions_) {
       send_subscribe(filter, qos);

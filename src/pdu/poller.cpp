@@ -145,6 +145,10 @@ awaitable<void> poller::run() {
   // one ended, so a PDU polled every second is read 60 times a minute however long each read
   // takes. A poll that ends after the next one was due has missed its interval: it is counted,
   // and the schedule restarts from now rather than firing a burst to catch up.
+  if (settings_.start_delay.count() > 0) {
+    wakeup_.expires_after(settings_.start_delay);
+    co_await wakeup_.async_wait(as_tuple_awaitable);
+  }
   auto due = clock::now();
   while (!stopped_) {
     const auto cycle_start = clock::now();
@@ -173,10 +177,18 @@ awaitable<void> poller::run() {
   }
 }
 
-awaitable<result<std::vector<snmp::varbind>>> poller::read(std::vector<snmp::oid> oids) {
+awaitable<result<std::vector<snmp::varbind>>> poller::read(const std::vector<snmp::oid>& oids,
+                                                           const snmp::prepared_get* prepared) {
   snmp::target t = settings_.read;
   t.max_varbinds = effective_max_varbinds_;
-  auto got = co_await snmp_->async_get(t, oids);
+  // (Two statements, not one conditional expression with two co_awaits: g++ 12 miscompiles
+  // that into a valueless variant.)
+  result<std::vector<snmp::varbind>> got = std::vector<snmp::varbind>{};
+  if (prepared) {
+    got = co_await snmp_->async_get(t, *prepared);
+  } else {
+    got = co_await snmp_->async_get(t, oids);
+  }
   if (!got && got.code() == snmp::errc::timeout && answered_recently_ &&
       effective_max_varbinds_ > 1 && oids.size() > 1) {
     // CyberPower agents silently drop requests with too many varbinds: a PDU that answered a
@@ -210,12 +222,16 @@ awaitable<result<std::vector<snmp::varbind>>> poller::read(std::vector<snmp::oid
 awaitable<bool> poller::discover() {
   // The two counts first: a tiny request any agent answers, proving the PDU is there before
   // larger requests (which may need splitting) are tried.
-  auto counted = co_await read(counts_request());
+  // (Named lists, not temporaries, as the reference arguments of co_awaited calls: g++ 12 has
+  // had bugs with temporaries' lifetime across a suspension.)
+  const auto counts_oids = counts_request();
+  auto counted = co_await read(counts_oids);
   if (!counted) {
     poll_failed(counted.err());
     co_return false;
   }
-  auto ident = co_await read(identity_request());
+  const auto identity_oids = identity_request();
+  auto ident = co_await read(identity_oids);
   if (!ident) {
     poll_failed(ident.err());
     co_return false;
@@ -223,7 +239,8 @@ awaitable<bool> poller::discover() {
   auto parsed = parse_identity(*ident);
   snapshot next{.id = std::move(parsed.id), .size = parsed.size};
   if (next.size.outlets + next.size.banks > 0) {
-    auto status = co_await read(status_request(next.size));
+    const auto status_oids = status_request(next.size);
+    auto status = co_await read(status_oids);
     if (!status) {
       poll_failed(status.err());
       co_return false;
@@ -237,6 +254,7 @@ awaitable<bool> poller::discover() {
   current_ = next;
   discovered_ = true;
   poll_oids_ = poll_request(next.size);
+  poll_prepared_.reset();
   consecutive_failures_ = 0;
   ++polls_ok_;
   if (callbacks_.discovered) callbacks_.discovered(*current_, before);
@@ -256,7 +274,12 @@ awaitable<bool> poller::discover() {
 
 awaitable<bool> poller::poll() {
   const auto size = current_->size;
-  auto got = co_await read(poll_oids_);
+  if (!poll_prepared_ || poll_prepared_->max_varbinds() != effective_max_varbinds_) {
+    snmp::target t = settings_.read;
+    t.max_varbinds = effective_max_varbinds_;
+    poll_prepared_ = snmp::client::prepare_get(t, poll_oids_);
+  }
+  auto got = co_await read(poll_oids_, &*poll_prepared_);
   if (!got) {
     poll_failed(got.err());
     co_return false;

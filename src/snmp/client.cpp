@@ -21,7 +21,11 @@ struct client::pending {
   udp::endpoint peer;
   snmp::version version;
   std::string community;
-  asio::steady_timer wakeup;  // cancelled by the receive loop when the response is in
+  // Never expires by itself: cancelled by the receive loop when the response is in, or by the
+  // sweeper when the attempt's deadline has passed (then `expired` is set).
+  asio::steady_timer wakeup;
+  std::chrono::steady_clock::time_point deadline;
+  bool expired = false;
   std::optional<pdu> response;
 };
 
@@ -57,13 +61,18 @@ std::shared_ptr<client> client::create(asio::any_io_executor executor, const udp
 }
 
 client::client(asio::any_io_executor executor, const udp::endpoint& local)
-    : executor_(executor), socket_(executor) {
+    : executor_(executor), socket_(executor), sweeper_(executor) {
   socket_.open(local.protocol());
+  // One socket receives every PDU's answers: a bridge with a thousand PDUs gets bursts that
+  // overflow the default 208 KiB buffer, and every lost answer costs a timeout. The kernel caps
+  // the request at net.core.rmem_max; failing to get it is not an error.
+  std::error_code ignored;
+  socket_.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
   socket_.bind(local);
   // Request-ids start at a random point so a restarted bridge does not accept the late
   // answers meant for its previous life.
   std::random_device rd;
-  last_request_id_ = static_cast<std::int32_t>(rd() & 0x3fffffff);
+  last_request_id_ = first_request_id + static_cast<std::int32_t>(rd() % 0x3f000000);
 }
 
 client::~client() {
@@ -80,14 +89,47 @@ void client::close() {
   closed_ = true;
   std::error_code ignored;
   socket_.close(ignored);
+  sweeper_.cancel();
   for (auto& [id, p] : pending_)
     p->wakeup.cancel();
 }
 
+// Timeouts share one timer. A timer per attempt would cost a timerfd_settime system call per
+// request (each new timer is the earliest), a fifth of a loopback exchange's cost; the waiting
+// timers never expire by themselves, so with the sweeper armed earlier they never become the
+// earliest, and the sweeper is re-armed about once per timeout period.
+void client::arm_sweeper(std::chrono::steady_clock::time_point deadline) {
+  if (closed_ || (sweeper_armed_ && sweeper_at_ <= deadline)) return;
+  sweeper_armed_ = true;
+  sweeper_at_ = deadline;
+  sweeper_.expires_at(deadline);
+  sweeper_.async_wait([weak = weak_from_this()](std::error_code ec) {
+    if (ec) return;  // re-armed earlier, or closed
+    if (const auto self = weak.lock()) self->sweep();
+  });
+}
+
+void client::sweep() {
+  sweeper_armed_ = false;
+  const auto now = std::chrono::steady_clock::now();
+  auto next = std::chrono::steady_clock::time_point::max();
+  for (auto& [id, p] : pending_) {
+    if (p->response || p->expired) continue;
+    if (p->deadline <= now) {
+      p->expired = true;
+      p->wakeup.cancel();
+    } else {
+      next = std::min(next, p->deadline);
+    }
+  }
+  if (next != std::chrono::steady_clock::time_point::max()) arm_sweeper(next);
+}
+
 std::int32_t client::next_request_id() {
-  // Positive ids only, skipping ids still in flight after a wrap-around.
+  // Ids from 0x01000000 on all encode in four bytes, so a prepared request's id can be
+  // patched in place; ids still in flight after a wrap-around are skipped.
   do {
-    last_request_id_ = last_request_id_ == INT32_MAX ? 1 : last_request_id_ + 1;
+    last_request_id_ = last_request_id_ == INT32_MAX ? first_request_id : last_request_id_ + 1;
   } while (pending_.contains(last_request_id_));
   return last_request_id_;
 }
@@ -133,8 +175,13 @@ awaitable<void> client::receive_loop() {
 awaitable<result<pdu>> client::exchange_once(const target& t, pdu request) {
   if (closed_) co_return result<pdu>(errc::cancelled, "client closed");
   request.request_id = next_request_id();
-  const auto id = request.request_id;
   const auto datagram = encode(message{t.version, t.community, request});
+  co_return co_await send_and_wait(t, request.request_id, datagram);
+}
+
+awaitable<result<pdu>> client::send_and_wait(const target& t, std::int32_t id,
+                                             const std::vector<std::uint8_t>& datagram) {
+  if (closed_) co_return result<pdu>(errc::cancelled, "client closed");
   if (datagram.size() > max_message_size) {
     co_return result<pdu>(errc::message_too_large,
                           std::to_string(datagram.size()) + " bytes do not fit a datagram");
@@ -161,7 +208,9 @@ awaitable<result<pdu>> client::exchange_once(const target& t, pdu request) {
                             "sending to " + describe(t.endpoint) + ": " + send_ec.message());
     }
     if (!waiting->response) {
-      waiting->wakeup.expires_after(t.timeout);
+      waiting->expired = false;
+      waiting->deadline = std::chrono::steady_clock::now() + t.timeout;
+      arm_sweeper(waiting->deadline);
       co_await waiting->wakeup.async_wait(as_tuple_awaitable);
     }
     if (waiting->response) co_return std::move(*waiting->response);
@@ -272,6 +321,80 @@ awaitable<result<std::vector<varbind>>> client::get_all(const target& t, std::ve
     auto part = co_await get_chunk(t, std::move(chunk), type);
     if (!part) co_return part;
     std::move(part->begin(), part->end(), std::back_inserter(all));
+  }
+  co_return all;
+}
+
+prepared_get client::prepare_get(const target& t, std::vector<oid> oids) {
+  prepared_get p;
+  p.version_ = t.version;
+  p.community_ = t.community;
+  p.max_varbinds_ = std::max<std::size_t>(1, t.max_varbinds);
+  p.oids_ = std::move(oids);
+  const auto encoded = [&](std::size_t first, std::size_t count, std::int32_t id) {
+    message m{t.version, t.community, pdu{.type = pdu_type::get_request, .request_id = id}};
+    m.pdu.varbinds.reserve(count);
+    for (std::size_t i = first; i < first + count; ++i)
+      m.pdu.varbinds.push_back(varbind{p.oids_[i], null_value{}});
+    return encode(m);
+  };
+  for (std::size_t first = 0; first < p.oids_.size(); first += p.max_varbinds_) {
+    const auto count = std::min(p.max_varbinds_, p.oids_.size() - first);
+    // Two encodings that differ only in the (four-byte) request-id: the first byte where they
+    // differ is where the id goes.
+    auto datagram = encoded(first, count, 0x01010101);
+    const auto other = encoded(first, count, 0x7e7e7e7e);
+    const auto at = static_cast<std::size_t>(
+        std::mismatch(datagram.begin(), datagram.end(), other.begin()).first - datagram.begin());
+    p.chunks_.push_back({first, count, std::move(datagram), at});
+  }
+  return p;
+}
+
+awaitable<result<std::vector<varbind>>> client::async_get(const target& t,
+                                                          const prepared_get& prepared) {
+  using out_t = result<std::vector<varbind>>;
+  if (t.version != prepared.version_ || t.community != prepared.community_ ||
+      std::max<std::size_t>(1, t.max_varbinds) != prepared.max_varbinds_) {
+    co_return co_await async_get(t, prepared.oids_);  // prepared for another target
+  }
+  if (prepared.oids_.empty()) co_return out_t(errc::invalid_request, "no OIDs");
+  std::vector<varbind> all;
+  all.reserve(prepared.oids_.size());
+  std::vector<std::uint8_t> datagram;
+  for (const auto& chunk : prepared.chunks_) {
+    const auto id = next_request_id();
+    datagram = chunk.datagram;
+    for (int i = 0; i < 4; ++i) {
+      datagram[chunk.id_at + static_cast<std::size_t>(i)] =
+          static_cast<std::uint8_t>(static_cast<std::uint32_t>(id) >> (24 - 8 * i));
+    }
+    auto response = co_await send_and_wait(t, id, datagram);
+    if (!response) co_return response.err();
+    const auto first = prepared.oids_.begin() + static_cast<std::ptrdiff_t>(chunk.first);
+    std::vector<oid> asked(first, first + static_cast<std::ptrdiff_t>(chunk.count));
+    if (response->error_status != 0) {
+      // tooBig, v1's noSuchName, errors: the general path knows what to do (splitting,
+      // asking again without the missing OID); this costs one more exchange, rarely.
+      auto part = co_await get_chunk(t, std::move(asked), pdu_type::get_request);
+      if (!part) co_return part;
+      std::move(part->begin(), part->end(), std::back_inserter(all));
+      continue;
+    }
+    if (response->varbinds.size() != chunk.count) {
+      co_return out_t(errc::response_mismatch, "asked for " + std::to_string(chunk.count) +
+                                                   " varbinds, got " +
+                                                   std::to_string(response->varbinds.size()));
+    }
+    for (std::size_t i = 0; i < chunk.count; ++i) {
+      if (response->varbinds[i].name != asked[i]) {
+        co_return out_t(errc::response_mismatch, "varbind " + std::to_string(i + 1) +
+                                                     " answered for " +
+                                                     response->varbinds[i].name.to_string() +
+                                                     " instead of " + asked[i].to_string());
+      }
+    }
+    std::move(response->varbinds.begin(), response->varbinds.end(), std::back_inserter(all));
   }
   co_return all;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "exchange/scripted_peer.hpp"
 #include "pdu2mqtt/snmp/client.hpp"
@@ -296,6 +297,82 @@ TEST_F(client_exchange, walk_survives_a_fault_at_every_step) {
       peer.stop();
     }
   }
+}
+
+}  // namespace
+}  // namespace pdu2mqtt::snmp
+
+namespace pdu2mqtt::snmp {
+namespace {
+
+// A prepared GET: encoded once, each send with a fresh request-id patched in (the peer
+// decodes every datagram strictly, and the client matches answers by request-id: a wrongly
+// patched id would be a decode failure or a timeout here).
+class prepared_exchange : public client_exchange {};
+
+TEST_F(prepared_exchange, answers_like_async_get_with_a_fresh_request_id_each_time) {
+  scripted_peer peer(io, [](const message& m) { return reply{.response = echo(m, last_arc)}; });
+  auto t = target_for(peer);
+  t.max_varbinds = 4;
+  const auto prepared = client::prepare_get(t, outlet_oids(10));
+  EXPECT_EQ(prepared.requests(), 3u);
+  for (int round = 0; round < 3; ++round) {
+    auto got = run(io, snmp->async_get(t, prepared));
+    ASSERT_TRUE(got) << got.err().to_string();
+    ASSERT_EQ(got->size(), 10u);
+    for (std::size_t i = 0; i < 10; ++i) {
+      EXPECT_EQ((*got)[i].name, base.child(static_cast<std::uint32_t>(i + 1)));
+      EXPECT_EQ(as_integer((*got)[i].value), static_cast<std::int64_t>(i + 1));
+    }
+  }
+  ASSERT_EQ(peer.requests().size(), 9u);
+  std::set<std::int32_t> ids;
+  for (const auto& r : peer.requests()) {
+    ids.insert(r.pdu.request_id);
+    EXPECT_GE(r.pdu.request_id, 0x01000000) << "four-byte ids, patchable in place";
+    EXPECT_EQ(r.community, "public");
+  }
+  EXPECT_EQ(ids.size(), 9u);
+}
+
+TEST_F(prepared_exchange, an_error_status_takes_the_general_path_which_splits_on_too_big) {
+  scripted_peer peer(io, [](const message& m) {
+    if (m.pdu.varbinds.size() > 2) {
+      return reply{.response = pdu{.error_status = static_cast<int>(errc::too_big)}};
+    }
+    return reply{.response = echo(m, last_arc)};
+  });
+  auto t = target_for(peer);
+  t.max_varbinds = 8;
+  const auto prepared = client::prepare_get(t, outlet_oids(8));
+  auto got = run(io, snmp->async_get(t, prepared));
+  ASSERT_TRUE(got) << got.err().to_string();
+  ASSERT_EQ(got->size(), 8u);
+  EXPECT_EQ(as_integer((*got)[7].value), 8);
+  EXPECT_GE(snmp->stats().too_big_splits, 1u);
+}
+
+TEST_F(prepared_exchange, a_mismatched_answer_is_an_error_not_a_value) {
+  scripted_peer peer(io, [](const message& m) {
+    auto p = echo(m, last_arc);
+    p.varbinds[0].name = base.child(99);
+    return reply{.response = p};
+  });
+  const auto prepared = client::prepare_get(target_for(peer), outlet_oids(2));
+  auto got = run(io, snmp->async_get(target_for(peer), prepared));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.code(), make_error_code(errc::response_mismatch));
+}
+
+TEST_F(prepared_exchange, another_community_than_prepared_for_is_served_the_general_way) {
+  scripted_peer peer(io, [](const message& m) { return reply{.response = echo(m, last_arc)}; });
+  const auto prepared = client::prepare_get(target_for(peer), outlet_oids(2));
+  auto t = target_for(peer);
+  t.community = "other";
+  auto got = run(io, snmp->async_get(t, prepared));
+  ASSERT_TRUE(got) << got.err().to_string();
+  ASSERT_EQ(peer.requests().size(), 1u);
+  EXPECT_EQ(peer.requests()[0].community, "other");
 }
 
 }  // namespace

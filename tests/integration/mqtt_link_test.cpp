@@ -1,9 +1,12 @@
 // mqtt::link against a real Mosquitto: publish/subscribe, the retain flag, the Last Will,
 // reconnecting across broker outages, and bounded stop().
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "pdu2mqtt/mqtt/link.hpp"
+#include "pdu2mqtt/mqtt/tcp_nodelay.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
@@ -168,6 +172,22 @@ TEST_F(mqtt_link, tcp_scheme_is_accepted_and_unknown_schemes_are_refused) {
   EXPECT_THROW(link(io_.get_executor(), options_for("http://127.0.0.1:1883", "x")),
                std::invalid_argument);
   EXPECT_THROW(link(io_.get_executor(), options_for("127.0.0.1:1883", "x")), std::invalid_argument);
+}
+
+// Paho leaves Nagle on; the link turns it off once connected (40 ms per small publish else).
+TEST_F(mqtt_link, the_broker_connection_has_tcp_nodelay) {
+  EXPECT_TRUE(tcp_sockets_to_port(broker_.port()).empty());
+  auto client = make("link-nodelay");
+  client.client->start();
+  ASSERT_TRUE(wait_connected(client));
+  const auto sockets = tcp_sockets_to_port(broker_.port());
+  ASSERT_EQ(sockets.size(), 1u);
+  int nodelay = 0;
+  socklen_t length = sizeof nodelay;
+  ASSERT_EQ(::getsockopt(sockets[0], IPPROTO_TCP, TCP_NODELAY, &nodelay, &length), 0);
+  EXPECT_EQ(nodelay, 1);
+  EXPECT_THROW(link(io_.get_executor(), options_for("mqtt://127.0.0.1:0", "x")),
+               std::invalid_argument);
 }
 
 TEST_F(mqtt_link, receives_subscribed_messages_on_the_io_context_thread) {

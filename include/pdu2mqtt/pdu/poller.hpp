@@ -24,6 +24,9 @@ struct poller_settings {
   snmp::target read;  // community for reads
   std::string write_community = "private";
   std::chrono::milliseconds poll_interval{5000};
+  // Before the first read: a bridge with many PDUs spreads their polls over the interval, so
+  // a thousand PDUs do not all send (and answer) in the same millisecond, every interval.
+  std::chrono::milliseconds start_delay{0};
   int offline_after_failures = 3;
   std::chrono::milliseconds command_deadline{10000};  // SET → confirmed, per command
   std::chrono::milliseconds confirm_every{20};        // re-read pace while confirming
@@ -98,7 +101,10 @@ class poller : public std::enable_shared_from_this<poller> {
   awaitable<bool> discover();
   awaitable<bool> poll();
   awaitable<void> execute(command_request request);
-  awaitable<result<std::vector<snmp::varbind>>> read(std::vector<snmp::oid> oids);
+  // The OIDs' values, in requests of effective_max_varbinds_; `prepared` (encoded for the same
+  // OIDs) is used when it was prepared for that size.
+  awaitable<result<std::vector<snmp::varbind>>> read(const std::vector<snmp::oid>& oids,
+                                                     const snmp::prepared_get* prepared = nullptr);
   void apply_status(snapshot next);
   void poll_failed(const error& e);
   void report(command_request request, std::string error_text);
@@ -123,7 +129,8 @@ class poller : public std::enable_shared_from_this<poller> {
   std::uint64_t polls_failed_ = 0;
   std::uint64_t polls_missed_ = 0;
   std::uint64_t sets_sent_ = 0;
-  std::vector<snmp::oid> poll_oids_;  // poll_request() for the discovered shape
+  std::vector<snmp::oid> poll_oids_;                 // poll_request() for the discovered shape
+  std::optional<snmp::prepared_get> poll_prepared_;  // poll_oids_, encoded once
 };
 
 }  // namespace pdu2mqtt::device
