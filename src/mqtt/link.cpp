@@ -27,6 +27,7 @@ constexpr std::chrono::seconds connect_timeout{10};
 // After the grace for in-flight publishes, how long stop() waits for Paho to send DISCONNECT.
 constexpr std::chrono::milliseconds disconnect_slack{250};
 constexpr std::chrono::milliseconds destructor_grace{250};
+constexpr int max_queued_publishes = 1 << 20;
 
 struct scheme_mapping {
   std::string_view ours;
@@ -131,7 +132,11 @@ class link_state : public std::enable_shared_from_this<link_state> {
     connect_listener_.paho_side = &paho_side_;
     subscribe_listener_.paho_side = &paho_side_;
 
-    client_ = std::make_unique<paho::async_client>(address_.uri, options_.client_id);
+    // Paho C refuses a publish once this many are queued for its sending thread, connected
+    // or not (default 100): a bridge with 1000 PDUs publishes some 30 000 states and
+    // discovery messages in its first second, and most would be dropped.
+    client_ = std::make_unique<paho::async_client>(address_.uri, options_.client_id,
+                                                   max_queued_publishes, nullptr);
     const poster post = paho_side_;
     client_->set_connected_handler([post](const std::string&) {
       never_throw([&] { post([](link_state& self) { self.on_connected(); }); });

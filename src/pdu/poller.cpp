@@ -294,6 +294,9 @@ awaitable<bool> poller::poll() {
     spdlog::info("[{}] the PDU {}; reading it again", settings_.id,
                  rebooted ? "restarted" : "changed its outlet or bank count");
     discovered_ = false;
+    // A request size learnt while it was restarting (its silence looked like dropped large
+    // requests) says nothing about the PDU now up: start again from the configured one.
+    if (rebooted) effective_max_varbinds_ = settings_.read.max_varbinds;
     co_return co_await discover();
   }
   snapshot next = *current_;

@@ -91,6 +91,7 @@ class bridge : public std::enable_shared_from_this<bridge> {
   void subscribe_commands(pdu_slot& slot);
   void republish_after_birth();
   void notify_status();
+  void schedule_info();  // publish_info() and notify_status(), batched
 
   // Wraps a handler so it runs only while the bridge exists: pollers, the link and timers
   // hold these, and the bridge holds them, so a strong capture would be a cycle.
@@ -119,6 +120,9 @@ class bridge : public std::enable_shared_from_this<bridge> {
   std::unique_ptr<mqtt::link> link_;
   std::vector<slot_ptr> slots_;
   asio::steady_timer birth_timer_;
+  asio::steady_timer info_timer_;
+  bool info_pending_ = false;
+  static constexpr std::chrono::milliseconds info_batch_delay{200};
   asio::steady_timer error_summary_timer_;
   bool error_summary_armed_ = false;
   std::function<void()> status_changed_;

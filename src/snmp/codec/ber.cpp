@@ -360,7 +360,7 @@ result<oid> decode_oid(std::span<const std::uint8_t> content) {
     return {errc::bad_oid, "empty OBJECT IDENTIFIER (X.690 8.19.2 needs a sub-identifier)"};
   }
   constexpr std::uint64_t max_arc = std::numeric_limits<std::uint32_t>::max();
-  std::vector<std::uint32_t> arcs;
+  oid arcs;
   std::size_t i = 0;
   while (i < content.size()) {
     const std::size_t start = i;
@@ -399,7 +399,7 @@ result<oid> decode_oid(std::span<const std::uint8_t> content) {
       arcs.push_back(static_cast<std::uint32_t>(v));
     }
   }
-  return oid(std::move(arcs));
+  return arcs;
 }
 
 result<snmp::value> decode_value(const tlv& t) {

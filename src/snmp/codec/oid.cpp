@@ -2,6 +2,7 @@
 // The BER form lives in ber.cpp; nothing here knows about bytes on the wire.
 #include "pdu2mqtt/snmp/oid.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "pdu2mqtt/snmp/error.hpp"
@@ -17,7 +18,7 @@ result<oid> oid::parse(std::string_view dotted) {
   }
 
   const std::size_t lead = original.size() - dotted.size();  // 1 when a '.' was skipped
-  std::vector<std::uint32_t> arcs;
+  oid arcs;
   std::size_t pos = 0;
   while (true) {
     const std::size_t arc_start = pos;
@@ -48,13 +49,24 @@ result<oid> oid::parse(std::string_view dotted) {
     if (pos == dotted.size()) break;
     ++pos;  // the '.'; a trailing one makes an empty last arc, rejected above
   }
-  return oid(std::move(arcs));
+  return arcs;
+}
+
+void oid::append(const std::uint32_t* arcs, std::size_t count) {
+  const std::size_t total = size_ + count;
+  if (total <= inline_arcs) {
+    std::copy(arcs, arcs + count, inline_.begin() + size_);
+  } else {
+    if (size_ <= inline_arcs) heap_.assign(inline_.begin(), inline_.begin() + size_);
+    heap_.insert(heap_.end(), arcs, arcs + count);
+  }
+  size_ = static_cast<std::uint32_t>(total);
 }
 
 std::string oid::to_string() const {
   std::string out;
-  out.reserve(arcs_.size() * 4);
-  for (const std::uint32_t arc : arcs_) {
+  out.reserve(size_ * 4);
+  for (const std::uint32_t arc : arcs()) {
     out += '.';
     out += std::to_string(arc);
   }
@@ -62,22 +74,19 @@ std::string oid::to_string() const {
 }
 
 bool oid::starts_with(const oid& prefix) const noexcept {
-  if (prefix.arcs_.size() > arcs_.size()) return false;
-  for (std::size_t i = 0; i < prefix.arcs_.size(); ++i) {
-    if (arcs_[i] != prefix.arcs_[i]) return false;
-  }
-  return true;
+  if (prefix.size_ > size_) return false;
+  return std::equal(prefix.data(), prefix.data() + prefix.size_, data());
 }
 
 oid oid::child(std::uint32_t arc) const {
   oid out = *this;
-  out.arcs_.push_back(arc);
+  out.push_back(arc);
   return out;
 }
 
 oid oid::child(std::initializer_list<std::uint32_t> arcs) const {
   oid out = *this;
-  out.arcs_.insert(out.arcs_.end(), arcs.begin(), arcs.end());
+  out.append(arcs.begin(), arcs.size());
   return out;
 }
 
