@@ -1,6 +1,7 @@
 // pdu2mqtt_bench: the benchmarks of bench/README.md. `bench/run` builds and runs it.
 #include <fmt/format.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   using namespace pdu2mqtt::bench;
   // A peer that dies mid-run must not kill us with SIGPIPE before we report it.
   ::signal(SIGPIPE, SIG_IGN);
+  spdlog::set_level(spdlog::level::warn);  // our MQTT client's connect lines would clutter tables
   settings s;
   std::string only = "poll,command,scale,footprint";
   std::string json_path = "bench-results.json";
@@ -24,6 +26,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--scale", s.scale_pdus, "PDU counts for the scale section")->delimiter(',');
   app.add_option("--scale-seconds", s.scale_seconds, "Measured window per PDU count");
+  app.add_option("--scale-varbinds", s.scale_varbinds,
+                 "max_varbinds values for the scale section (10: 11 requests a poll)")
+      ->delimiter(',');
   app.add_option("--json", json_path, "Where to write the figures")->capture_default_str();
   app.add_option("--bench-dir", s.bench_dir, "The bench/ folder (for pysnmp_poll.py)")->required();
   CLI11_PARSE(app, argc, argv);
@@ -33,6 +38,7 @@ int main(int argc, char** argv) {
     s.commands = 40;
     if (app.count("--scale") == 0) s.scale_pdus = {10, 100};
     if (app.count("--scale-seconds") == 0) s.scale_seconds = 15;
+    if (app.count("--scale-varbinds") == 0) s.scale_varbinds = {10};
     s.footprint_seconds = 10;
   }
 

@@ -14,6 +14,7 @@ struct settings {
   int slow_polls = 100;  // per slow method (one GET per OID, pysnmp)
   int commands = 200;    // per apply delay
   std::vector<int> scale_pdus = {10, 100, 1000};
+  std::vector<int> scale_varbinds = {10, 52};  // max_varbinds: 11 and 2 requests a poll
   int scale_seconds = 60;
   int footprint_seconds = 60;
   std::filesystem::path bench_dir;  // for pysnmp_poll.py

@@ -313,7 +313,8 @@ awaitable<bool> poller::poll() {
 }
 
 void poller::apply_status(snapshot next) {
-  const snapshot before = *current_;
+  // Moved, not copied: current_ is replaced by next below, before anyone reads it again.
+  const snapshot before = std::move(*current_);
   bool changed = false;
   bool names_changed = false;
   for (std::size_t i = 0; i < next.outlets.size(); ++i) {

@@ -372,11 +372,12 @@ awaitable<result<std::vector<varbind>>> client::async_get(const target& t,
     auto response = co_await send_and_wait(t, id, datagram);
     if (!response) co_return response.err();
     const auto first = prepared.oids_.begin() + static_cast<std::ptrdiff_t>(chunk.first);
-    std::vector<oid> asked(first, first + static_cast<std::ptrdiff_t>(chunk.count));
+    const std::span<const oid> asked(first, chunk.count);
     if (response->error_status != 0) {
       // tooBig, v1's noSuchName, errors: the general path knows what to do (splitting,
       // asking again without the missing OID); this costs one more exchange, rarely.
-      auto part = co_await get_chunk(t, std::move(asked), pdu_type::get_request);
+      std::vector<oid> again(asked.begin(), asked.end());
+      auto part = co_await get_chunk(t, std::move(again), pdu_type::get_request);
       if (!part) co_return part;
       std::move(part->begin(), part->end(), std::back_inserter(all));
       continue;
