@@ -414,7 +414,10 @@ TEST_F(client_hostile, ten_thousand_junk_datagrams_during_a_request_do_not_stop_
   const auto dropped =
       s.dropped_undecodable + s.dropped_unknown_request_id + s.dropped_wrong_source;
   EXPECT_GT(dropped, 0u) << "the flood never reached the client";
-  EXPECT_LE(dropped, 10000u);
+  // At most the flood, plus the peer's answers to retransmissions sent before the first answer
+  // arrived (late duplicates: unknown request-id by then). With a 4 MiB receive buffer the
+  // whole flood may get in.
+  EXPECT_LE(dropped, 10000u + s.retransmissions);
   EXPECT_EQ(s.responses_matched, 1u);
   EXPECT_EQ(s.timeouts, 0u);
 }
