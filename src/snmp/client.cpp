@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 #include <random>
+#include <span>
 #include <utility>
 
 namespace pdu2mqtt::snmp {
@@ -45,6 +46,26 @@ error error_status_error(const pdu& request, const pdu& response) {
   }
   if (!is_error_status(code)) code = errc::gen_err;
   return error{make_error_code(code), std::move(detail)};
+}
+
+// An answer that is not for what was asked: another number of varbinds, or (for a GET, where
+// each name must echo the request's) another OID in some place.
+std::optional<error> answer_mismatch(std::span<const oid> asked, const std::vector<varbind>& got,
+                                     bool names_must_match) {
+  if (got.size() != asked.size()) {
+    return error{make_error_code(errc::response_mismatch),
+                 "asked for " + std::to_string(asked.size()) + " varbinds, got " +
+                     std::to_string(got.size())};
+  }
+  if (!names_must_match) return std::nullopt;
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    if (got[i].name != asked[i]) {
+      return error{make_error_code(errc::response_mismatch),
+                   "varbind " + std::to_string(i + 1) + " answered for " + got[i].name.to_string() +
+                       " instead of " + asked[i].to_string()};
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -231,7 +252,6 @@ awaitable<result<pdu>> client::async_exchange(const target& t, pdu request) {
 
 awaitable<result<std::vector<varbind>>> client::get_chunk(const target& t, std::vector<oid> oids,
                                                           pdu_type type) {
-  using out_t = result<std::vector<varbind>>;
   pdu request{.type = type};
   request.varbinds.reserve(oids.size());
   for (auto& o : oids)
@@ -277,20 +297,8 @@ awaitable<result<std::vector<varbind>>> client::get_chunk(const target& t, std::
   }
   if (response->error_status != 0) co_return error_status_error(request, *response);
 
-  if (response->varbinds.size() != oids.size()) {
-    co_return out_t(errc::response_mismatch, "asked for " + std::to_string(oids.size()) +
-                                                 " varbinds, got " +
-                                                 std::to_string(response->varbinds.size()));
-  }
-  if (type == pdu_type::get_request) {
-    for (std::size_t i = 0; i < oids.size(); ++i) {
-      if (response->varbinds[i].name != oids[i]) {
-        co_return out_t(errc::response_mismatch, "varbind " + std::to_string(i + 1) +
-                                                     " answered for " +
-                                                     response->varbinds[i].name.to_string() +
-                                                     " instead of " + oids[i].to_string());
-      }
-    }
+  if (auto mismatch = answer_mismatch(oids, response->varbinds, type == pdu_type::get_request)) {
+    co_return std::move(*mismatch);
   }
   co_return std::move(response->varbinds);
 }
@@ -382,18 +390,8 @@ awaitable<result<std::vector<varbind>>> client::async_get(const target& t,
       std::move(part->begin(), part->end(), std::back_inserter(all));
       continue;
     }
-    if (response->varbinds.size() != chunk.count) {
-      co_return out_t(errc::response_mismatch, "asked for " + std::to_string(chunk.count) +
-                                                   " varbinds, got " +
-                                                   std::to_string(response->varbinds.size()));
-    }
-    for (std::size_t i = 0; i < chunk.count; ++i) {
-      if (response->varbinds[i].name != asked[i]) {
-        co_return out_t(errc::response_mismatch, "varbind " + std::to_string(i + 1) +
-                                                     " answered for " +
-                                                     response->varbinds[i].name.to_string() +
-                                                     " instead of " + asked[i].to_string());
-      }
+    if (auto mismatch = answer_mismatch(asked, response->varbinds, true)) {
+      co_return std::move(*mismatch);
     }
     std::move(response->varbinds.begin(), response->varbinds.end(), std::back_inserter(all));
   }
