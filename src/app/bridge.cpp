@@ -214,6 +214,10 @@ void bridge::retire_slot(const slot_ptr& slot, bool remove_from_mqtt) {
       publish_retained(layout_.outlet(id, o.number), "");
     for (const auto& b : slot->announced->banks) {
       publish_retained(layout_.bank_current(id, b.number), "");
+      publish_retained(layout_.bank_load_state(id, b.number), "");
+    }
+    for (const auto& m : slot->announced->caps.metrics) {
+      publish_retained(layout_.pdu(id) + "/" + device::topic_suffix(m.id), "");
     }
   }
   publish_retained(layout_.state(id), "");
@@ -295,6 +299,7 @@ device::poller_callbacks bridge::callbacks_for(const slot_ptr& slot) {
   cb.bank_changed = guarded(
       slot, [](bridge& b, pdu_slot& s, const device::bank& bank) { b.publish_bank(s, bank); });
   cb.state_changed = guarded(slot, [](bridge& b, pdu_slot& s, const device::snapshot& snap) {
+    b.publish_readings(s, snap);
     b.publish_snapshot(s, snap);
   });
   cb.command_done = guarded(slot, [](bridge& b, pdu_slot& s, const device::command_report& r) {
@@ -460,13 +465,36 @@ void bridge::announce(pdu_slot& slot, const device::snapshot& now) {
   slot.announced_entry = slot.entry;
 }
 
-void bridge::publish_states(const pdu_slot& slot) {
+void bridge::publish_states(pdu_slot& slot) {
   const auto& s = *slot.poller->current();
   for (const auto& o : s.outlets)
     publish_outlet(slot, o);
   for (const auto& b : s.banks)
     publish_bank(slot, b);
+  slot.published_readings.clear();  // the broker may have lost them: all of them again
+  publish_readings(slot, s);
   publish_snapshot(slot, s);
+}
+
+void bridge::publish_readings(pdu_slot& slot, const device::snapshot& s) {
+  const auto& id = slot.config.id;
+  auto publish = [&](std::string topic, std::string payload) {
+    auto& last = slot.published_readings[topic];
+    if (last == payload) return;
+    last = payload;
+    link_->publish(topic, std::move(payload), config_.mqtt.qos, config_.mqtt.retain_state);
+  };
+  for (const auto& b : s.banks) {
+    if (b.load != device::load_state::unknown) {
+      publish(layout_.bank_load_state(id, b.number), std::string(device::to_string(b.load)));
+    }
+  }
+  // A metric the unit did not answer this time keeps its last value on the broker: the
+  // entity shows the last reading rather than flapping to unknown for one lost poll.
+  for (const auto& [metric, value] : s.metrics) {
+    publish(layout_.pdu(id) + "/" + device::topic_suffix(metric),
+            device::payload_text(metric.quantity, value));
+  }
 }
 
 void bridge::publish_outlet(const pdu_slot& slot, const device::outlet& o) {

@@ -24,6 +24,7 @@ constexpr const char* configuration_url = "configuration_url";
 constexpr const char* default_entity_id = "default_entity_id";
 constexpr const char* device = "device";
 constexpr const char* device_class = "device_class";
+constexpr const char* entity_category = "entity_category";
 constexpr const char* hw_version = "hw_version";
 constexpr const char* icon = "icon";
 constexpr const char* identifiers = "identifiers";
@@ -31,6 +32,7 @@ constexpr const char* manufacturer = "manufacturer";
 constexpr const char* model = "model";
 constexpr const char* name = "name";
 constexpr const char* optimistic = "optimistic";
+constexpr const char* options = "options";
 constexpr const char* origin = "origin";
 constexpr const char* payload_available = "payload_available";
 constexpr const char* payload_not_available = "payload_not_available";
@@ -219,6 +221,113 @@ std::vector<const T*> by_number(const std::vector<T>& items) {
   return out;
 }
 
+// The HA shape of one metric (reference ha-discovery.md §7): device class and unit must
+// match, or HA >= 2025.7 rejects the whole config; enum sensors carry options and neither unit
+// nor state class.
+struct metric_shape {
+  const char* device_class = nullptr;
+  const char* unit = nullptr;
+  const char* state_class = nullptr;
+  bool diagnostic = false;
+};
+
+metric_shape shape_of(const device::metric_def& m) {
+  using q = device::quantity;
+  switch (m.id.quantity) {
+    case q::current:
+      return {"current", "A", "measurement"};
+    case q::rated_current:
+      return {"current", "A", nullptr, true};
+    case q::voltage:
+      return {"voltage", "V", "measurement"};
+    case q::power:
+      return {"power", "W", "measurement"};
+    case q::apparent_power:
+      return {"apparent_power", "VA", "measurement"};
+    case q::power_factor:
+      return {"power_factor", nullptr, "measurement"};
+    case q::energy:
+      // The meter can be reset on the PDU: total_increasing takes a drop as a new cycle.
+      return {"energy", "kWh", "total_increasing"};
+    case q::frequency:
+      return {"frequency", "Hz", "measurement"};
+    case q::temperature:
+      return {"temperature", m.label == "°F" ? "°F" : "°C", "measurement"};
+    case q::humidity:
+      return {"humidity", "%", "measurement"};
+    case q::cold_start_delay:
+      return {"duration", "s", nullptr, true};
+    case q::cold_start_state:
+    case q::preferred_source:
+    case q::phase_sync:
+      return {"enum", nullptr, nullptr, true};
+    case q::load_state:
+    case q::selected_source:
+    case q::redundancy:
+    case q::voltage_status:
+    case q::frequency_status:
+    case q::contact_state:
+      return {"enum"};
+  }
+  return {};
+}
+
+// "Bank 2 power", "Input voltage", "ATS source A voltage", "Outlet 3 current" (the outlet's
+// own name when it has one).
+std::string metric_name(const device::metric_def& m, const device::snapshot& s) {
+  using device::scope;
+  std::string what(device::to_string(m.id.quantity));
+  std::replace(what.begin(), what.end(), '_', ' ');
+  const std::string n = std::to_string(m.id.index);
+  switch (m.id.scope) {
+    case scope::device: {
+      what[0] = static_cast<char>(what[0] - 'a' + 'A');
+      return what;
+    }
+    case scope::input:
+      return "Input " + what;
+    case scope::total:
+      return "Total " + what;
+    case scope::phase:
+      return "Phase " + n + " " + what;
+    case scope::bank:
+      return "Bank " + n + " " + what;
+    case scope::outlet: {
+      for (const auto& o : s.outlets) {
+        if (o.number == m.id.index) {
+          if (auto name = peer_text(o.name); !name.empty()) return name + " " + what;
+        }
+      }
+      return "Outlet " + n + " " + what;
+    }
+    case scope::ats:
+      return "ATS " + what;
+    case scope::source_a:
+      return "Source A " + what;
+    case scope::source_b:
+      return "Source B " + what;
+    case scope::sensor:
+      what[0] = static_cast<char>(what[0] - 'a' + 'A');
+      return m.id.index == 1 ? what : "Sensor " + n + " " + what;
+    case scope::contact: {
+      auto name = peer_text(m.label);
+      return name.empty() ? "Contact " + n : name;
+    }
+  }
+  return what;
+}
+
+std::string metric_component_id(const device::metric_id& id) {
+  // "outlet_<n>_power" is already the read-only outlet's binary_sensor.
+  if (id.scope == device::scope::outlet) {
+    return "outlet_" + std::to_string(id.index) + "_meter_" +
+           std::string(device::to_string(id.quantity));
+  }
+  std::string out = device::topic_suffix(id);
+  std::replace(out.begin(), out.end(), '/', '_');
+  return out;
+}
+
 plan make_plan(const discovery_settings& settings, const pdu_entry& entry,
                const device::snapshot& s) {
   plan p;
@@ -292,6 +401,37 @@ plan make_plan(const discovery_settings& settings, const pdu_entry& entry,
              {key::unit_of_measurement, "A"},
              {key::state_class, "measurement"},
              {key::suggested_display_precision, 1}});
+    if (b->load != device::load_state::unknown) {
+      add("bank_" + std::to_string(n) + "_load_state", "sensor",
+          "Bank " + std::to_string(n) + " load state",
+          json{{key::device_class, "enum"},
+               {key::state_topic, layout.bank_load_state(entry.id, n)},
+               {key::options, device::words_of(device::quantity::load_state)}});
+    }
+  }
+  for (const auto& m : s.caps.metrics) {
+    const auto shape = shape_of(m);
+    const auto topic = layout.pdu(entry.id) + "/" + device::topic_suffix(m.id);
+    if (m.id.quantity == device::quantity::contact_state) {
+      // A dry contact out of its normal state is a problem to look at (door open, leak).
+      add(metric_component_id(m.id), "binary_sensor", metric_name(m, s),
+          json{{key::device_class, "problem"},
+               {key::state_topic, topic},
+               {key::payload_on, "abnormal"},
+               {key::payload_off, "normal"}});
+      continue;
+    }
+    json config{{key::state_topic, topic}};
+    if (shape.device_class) config[key::device_class] = shape.device_class;
+    if (shape.unit) config[key::unit_of_measurement] = shape.unit;
+    if (shape.state_class) config[key::state_class] = shape.state_class;
+    if (std::string_view(shape.device_class ? shape.device_class : "") == "enum") {
+      config[key::options] = device::words_of(m.id.quantity);
+    } else {
+      config[key::suggested_display_precision] = device::precision_of(m.id.quantity);
+    }
+    if (shape.diagnostic) config[key::entity_category] = "diagnostic";
+    add(metric_component_id(m.id), "sensor", metric_name(m, s), std::move(config));
   }
   return p;
 }

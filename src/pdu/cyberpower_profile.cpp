@@ -90,7 +90,7 @@ power_state parse_power_state(const snmp::value& v) {
 
 std::vector<oid> status_request(const counts& size) {
   std::vector<oid> out;
-  out.reserve(static_cast<std::size_t>(size.outlets * 4 + size.banks * 2));
+  out.reserve(status_varbinds(size));
   for (int n = 1; n <= size.outlets; ++n) {
     const auto row = static_cast<std::uint32_t>(n);
     out.push_back(cp::outlet::config_name.child(row));
@@ -149,12 +149,18 @@ void parse_status(const counts& size, std::span<const varbind> vbs, std::vector<
   }
 }
 
-std::vector<oid> poll_request(const counts& size) {
+std::size_t status_varbinds(const counts& size) noexcept {
+  return static_cast<std::size_t>(size.outlets * 4 + size.banks * 2);
+}
+
+std::vector<oid> poll_request(const counts& size, const capabilities& caps) {
   std::vector<oid> oids = counts_request();
   oids.push_back(cp::system::up_time);
   auto status = status_request(size);
   oids.insert(oids.end(), std::make_move_iterator(status.begin()),
               std::make_move_iterator(status.end()));
+  for (const auto& m : caps.metrics)
+    oids.push_back(m.oid);
   return oids;
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "pdu2mqtt/pdu/capability_probe.hpp"
 #include "pdu2mqtt/pdu/cyberpower_profile.hpp"
 #include "pdu2mqtt/pdu/reader.hpp"
 
@@ -247,13 +248,37 @@ awaitable<bool> poller::discover() {
     }
     parse_status(next.size, *status, next.outlets, next.banks);
   }
-  spdlog::info("[{}] discovered {} {} (serial {}, firmware {}): {} outlets, {} banks", settings_.id,
-               next.id.model, next.id.name, next.id.serial, next.id.firmware, next.size.outlets,
-               next.size.banks);
+  // What else the unit measures: decided here, once, and polled from then on.
+  const auto sizes_oids = probe_sizes_request();
+  auto sizes = co_await read(sizes_oids);
+  if (!sizes) {
+    poll_failed(sizes.err());
+    co_return false;
+  }
+  const auto plan = plan_probe(parse_probe_sizes(*sizes), next.size);
+  auto cells = co_await read(plan.request);
+  if (!cells) {
+    poll_failed(cells.err());
+    co_return false;
+  }
+  auto probed = parse_probe(plan, *cells);
+  next.caps = std::move(probed.caps);
+  next.metrics = std::move(probed.values);
+  if (next.caps.outlet_metering) {
+    for (const auto& o : next.outlets)
+      floor_idle_outlet(o, next.metrics);
+  }
+  spdlog::info(
+      "[{}] discovered {} {} (serial {}, firmware {}): {} outlets, {} banks, {} phases, {} "
+      "metrics{}{}{}",
+      settings_.id, next.id.model, next.id.name, next.id.serial, next.id.firmware,
+      next.size.outlets, next.size.banks, next.caps.phases, next.caps.metrics.size(),
+      next.caps.outlet_metering ? ", metered outlets" : "", next.caps.ats ? ", ATS" : "",
+      next.caps.environment ? ", environment sensor" : "");
   const auto before = current_;
   current_ = next;
   discovered_ = true;
-  poll_oids_ = poll_request(next.size);
+  poll_oids_ = poll_request(next.size, next.caps);
   poll_prepared_.reset();
   consecutive_failures_ = 0;
   ++polls_ok_;
@@ -302,6 +327,8 @@ awaitable<bool> poller::poll() {
   snapshot next = *current_;
   if (uptime) next.id.uptime_ticks = uptime->value;
   parse_status(size, std::span(vbs).subspan(poll_header), next.outlets, next.banks);
+  parse_metrics(next.caps, std::span(vbs).subspan(poll_header + status_varbinds(size)),
+                next.outlets, next.metrics);
   consecutive_failures_ = 0;
   ++polls_ok_;
   if (!online_) {
@@ -327,6 +354,7 @@ void poller::apply_status(snapshot next) {
   for (std::size_t i = 0; i < next.banks.size(); ++i) {
     if (next.banks[i] != before.banks[i]) changed = true;
   }
+  if (next.metrics != before.metrics) changed = true;
   current_ = std::move(next);
   if (names_changed) {
     changed = true;

@@ -1,6 +1,7 @@
 // Snapshot reads and confirmed outlet switching on top of the SNMP client.
 #include "pdu2mqtt/pdu/reader.hpp"
 
+#include "pdu2mqtt/pdu/capability_probe.hpp"
 #include "pdu2mqtt/pdu/cyberpower_profile.hpp"
 
 namespace pdu2mqtt::device {
@@ -18,7 +19,26 @@ awaitable<result<snapshot>> async_read_snapshot(snmp::client& snmp, const snmp::
     if (!status) co_return status.err();
     parse_status(out.size, *status, out.outlets, out.banks);
   }
+  auto probed = co_await async_probe_capabilities(snmp, t, out.size);
+  if (!probed) co_return probed.err();
+  out.caps = std::move(probed->caps);
+  out.metrics = std::move(probed->values);
+  if (out.caps.outlet_metering) {
+    for (const auto& o : out.outlets)
+      floor_idle_outlet(o, out.metrics);
+  }
   co_return out;
+}
+
+awaitable<result<probe_result>> async_probe_capabilities(snmp::client& snmp, const snmp::target& t,
+                                                         const counts& size) {
+  const auto sizes_oids = probe_sizes_request();
+  auto sizes = co_await snmp.async_get(t, sizes_oids);
+  if (!sizes) co_return sizes.err();
+  const auto plan = plan_probe(parse_probe_sizes(*sizes), size);
+  auto cells = co_await snmp.async_get(t, plan.request);
+  if (!cells) co_return cells.err();
+  co_return parse_probe(plan, *cells);
 }
 
 awaitable<result<counts>> async_read_counts(snmp::client& snmp, const snmp::target& t) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -65,6 +66,8 @@ class bridge : public std::enable_shared_from_this<bridge> {
     token_bucket command_budget;
     token_bucket error_budget;
     std::uint64_t errors_suppressed = 0;
+    // Metric topics as last published: a poll re-publishes only what changed.
+    std::map<std::string, std::string> published_readings;
   };
   using slot_ptr = std::shared_ptr<pdu_slot>;
 
@@ -78,9 +81,10 @@ class bridge : public std::enable_shared_from_this<bridge> {
   void on_message(const mqtt::message& m);
   void on_command(pdu_slot& slot, const topics::command_topic& command, const mqtt::message& m);
   void announce(pdu_slot& slot, const device::snapshot& now);
-  void publish_states(const pdu_slot& slot);
+  void publish_states(pdu_slot& slot);
   void publish_outlet(const pdu_slot& slot, const device::outlet& o);
   void publish_bank(const pdu_slot& slot, const device::bank& b);
+  void publish_readings(pdu_slot& slot, const device::snapshot& s);
   void publish_snapshot(const pdu_slot& slot, const device::snapshot& s);
   void publish_availability(const pdu_slot& slot);
   void publish_info();

@@ -18,6 +18,8 @@ namespace pdu2mqtt::topics {
 // <base>/<id>/outlet/<n>/set     ON|OFF|REBOOT or {"state":"ON"}
 // <base>/<id>/outlet/<n>/result  JSON, not retained
 // <base>/<id>/bank/<n>/current   amps, retained
+// <base>/<id>/bank/<n>/load_state  normal|low|nearOverload|overload, retained
+// <base>/<id>/<metric>           every other reading (device::topic_suffix), retained
 struct layout {
   std::string base = "pdu2mqtt";
 
@@ -34,6 +36,9 @@ struct layout {
   std::string outlet_result(std::string_view id, int n) const { return outlet(id, n) + "/result"; }
   std::string bank_current(std::string_view id, int n) const {
     return pdu(id) + "/bank/" + std::to_string(n) + "/current";
+  }
+  std::string bank_load_state(std::string_view id, int n) const {
+    return pdu(id) + "/bank/" + std::to_string(n) + "/load_state";
   }
   // Subscriptions: every outlet's set topic of one PDU, and its get topic.
   std::string outlet_set_filter(std::string_view id) const { return pdu(id) + "/outlet/+/set"; }

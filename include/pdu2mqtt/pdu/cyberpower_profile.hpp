@@ -35,9 +35,12 @@ std::vector<snmp::oid> status_request(const counts& size);
 void parse_status(const counts& size, std::span<const snmp::varbind> varbinds,
                   std::vector<outlet>& outlets, std::vector<bank>& banks);
 
+// How many varbinds status_request(size) has.
+std::size_t status_varbinds(const counts& size) noexcept;
+
 // One poll: the two counts and sysUpTime (so a PDU restarted or replaced with another shape is
-// noticed on the next poll), then status_request(size).
-std::vector<snmp::oid> poll_request(const counts& size);
+// noticed on the next poll), then status_request(size), then the metrics of caps.
+std::vector<snmp::oid> poll_request(const counts& size, const capabilities& caps = {});
 // Where status_request's varbinds start in an answer to poll_request.
 inline constexpr std::size_t poll_header = 3;
 

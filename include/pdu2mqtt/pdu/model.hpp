@@ -2,9 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "pdu2mqtt/pdu/metrics.hpp"
 
 namespace pdu2mqtt::device {
 
@@ -49,11 +52,27 @@ struct bank {
   friend bool operator==(const bank&, const bank&) = default;
 };
 
+// What this unit can report beyond outlets and bank current, decided when it is discovered
+// (capability_probe.hpp): polls read exactly these metrics.
+struct capabilities {
+  std::vector<metric_def> metrics;  // in poll order
+  int phases = 0;                   // input phases the unit reports
+  bool outlet_metering = false;     // metered-by-outlet: per-outlet current, power, energy
+  bool ats = false;                 // two inputs with automatic transfer
+  bool environment = false;         // an ENVIROSENSOR is attached
+  bool delayed_commands = false;    // outlets have power-on/off delays (DELAYON/DELAYOFF/CANCEL)
+  friend bool operator==(const capabilities&, const capabilities&) = default;
+};
+
 struct snapshot {
   identity id;
   counts size;
   std::vector<outlet> outlets;
   std::vector<bank> banks;
+  capabilities caps;
+  // The last value of each metric in caps; a metric the unit did not answer this time is
+  // missing (never a made-up zero).
+  std::map<metric_id, metric_value> metrics;
 };
 
 std::string_view to_string(power_state s) noexcept;  // "ON" / "OFF" / "UNKNOWN"

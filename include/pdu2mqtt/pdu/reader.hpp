@@ -6,14 +6,20 @@
 #include <optional>
 
 #include "pdu2mqtt/common/result.hpp"
+#include "pdu2mqtt/pdu/capability_probe.hpp"
 #include "pdu2mqtt/pdu/cyberpower_oids.hpp"
 #include "pdu2mqtt/pdu/model.hpp"
 #include "pdu2mqtt/snmp/client.hpp"
 
 namespace pdu2mqtt::device {
 
-// Identity, counts, every outlet and bank: two GET rounds, each cut to t.max_varbinds.
+// Identity, counts, every outlet and bank, and the capability probe with its metrics: four
+// GET rounds, each cut to t.max_varbinds.
 awaitable<result<snapshot>> async_read_snapshot(snmp::client& snmp, const snmp::target& t);
+
+// The two rounds of capability detection (capability_probe.hpp) for a unit of this size.
+awaitable<result<probe_result>> async_probe_capabilities(snmp::client& snmp, const snmp::target& t,
+                                                         const counts& size);
 
 // Just the counts (one small GET).
 awaitable<result<counts>> async_read_counts(snmp::client& snmp, const snmp::target& t);
