@@ -199,6 +199,8 @@ void bridge::retire_slot(const slot_ptr& slot, bool remove_from_mqtt) {
   const auto& id = slot->config.id;
   if (slot->subscribed) {
     link_->unsubscribe(layout_.outlet_set_filter(id));
+    link_->unsubscribe(layout_.outlet_name_set_filter(id));
+    link_->unsubscribe(layout_.pdu_set(id));
     link_->unsubscribe(layout_.get(id));
   }
   if (!remove_from_mqtt) return;
@@ -210,8 +212,10 @@ void bridge::retire_slot(const slot_ptr& slot, bool remove_from_mqtt) {
     }
   }
   if (slot->announced) {
-    for (const auto& o : slot->announced->outlets)
+    for (const auto& o : slot->announced->outlets) {
       publish_retained(layout_.outlet(id, o.number), "");
+      publish_retained(layout_.outlet_name(id, o.number), "");
+    }
     for (const auto& b : slot->announced->banks) {
       publish_retained(layout_.bank_current(id, b.number), "");
       publish_retained(layout_.bank_load_state(id, b.number), "");
@@ -303,26 +307,7 @@ device::poller_callbacks bridge::callbacks_for(const slot_ptr& slot) {
     b.publish_snapshot(s, snap);
   });
   cb.command_done = guarded(slot, [](bridge& b, pdu_slot& s, const device::command_report& r) {
-    const auto& req = r.request;
-    json result = {
-        {"command", device::command_name(req.action)},
-        {"ok", r.ok},
-        {"state",
-         r.state == device::power_state::unknown ? json() : json(device::to_string(r.state))},
-        {"error", r.error ? json(*r.error) : json()},
-        {"latency_ms", r.latency.count()}};
-    if (req.outlet >= 1) {
-      b.link_->publish(b.layout_.outlet_result(s.config.id, req.outlet), result.dump(),
-                       b.config_.mqtt.qos, false);
-    }
-    if (r.error) {
-      spdlog::warn("[{}] outlet {} {}: {}", s.config.id, req.outlet,
-                   device::command_name(req.action), *r.error);
-      b.publish_error(s, req.topic, req.payload, *r.error);
-    } else {
-      spdlog::info("[{}] outlet {} {} confirmed in {} ms", s.config.id, req.outlet,
-                   device::command_name(req.action), r.latency.count());
-    }
+    b.publish_command_report(s, r);
   });
   return cb;
 }
@@ -422,18 +407,31 @@ void bridge::on_command(pdu_slot& slot, const topics::command_topic& command,
   }
   const auto& current = slot.poller->current();
   const int outlets = current ? current->size.outlets : 0;
-  auto outlet = device::parse_outlet_number(command.outlet_text, outlets);
-  if (!outlet) {
-    spdlog::debug("[{}] command refused: {}", slot.config.id, outlet.err().detail);
-    publish_error(slot, m.topic, excerpt, outlet.err().detail);
-    return;
-  }
-  auto parsed = device::parse_outlet_command_payload(m.payload);
-  if (!parsed) {
-    spdlog::debug("[{}] outlet {}: command refused: {}", slot.config.id, *outlet,
-                  parsed.err().detail);
-    publish_error(slot, m.topic, excerpt, parsed.err().detail);
-    return;
+  const auto refuse = [&](const std::string& why) {
+    spdlog::debug("[{}] command refused: {}", slot.config.id, why);
+    publish_error(slot, m.topic, excerpt, why);
+  };
+  device::command_request request{.topic = m.topic, .payload = excerpt};
+  if (command.what == topics::command_topic::kind::pdu_set) {
+    auto parsed = device::parse_pdu_command_payload(m.payload, outlets);
+    if (!parsed) return refuse(parsed.err().detail);
+    request.steps = std::move(parsed->steps);
+    request.confirmed = parsed->confirmed;
+    request.whole_pdu = true;
+  } else {
+    auto outlet = device::parse_outlet_number(command.outlet_text, outlets);
+    if (!outlet) return refuse(outlet.err().detail);
+    if (command.what == topics::command_topic::kind::outlet_name_set) {
+      auto name = device::parse_outlet_name_payload(m.payload);
+      if (!name) return refuse("outlet " + std::to_string(*outlet) + ": " + name.err().detail);
+      request.steps = {{*outlet, device::outlet_action::on}};
+      request.new_name = std::move(*name);
+    } else {
+      auto parsed = device::parse_outlet_command_payload(m.payload);
+      if (!parsed) return refuse("outlet " + std::to_string(*outlet) + ": " + parsed.err().detail);
+      request.steps = {{*outlet, parsed->action}};
+      request.confirmed = parsed->confirmed;
+    }
   }
   // Only well-formed commands use the budget: junk never reaches the PDU anyway, and must not
   // crowd out the real commands that arrive with it.
@@ -443,11 +441,54 @@ void bridge::on_command(pdu_slot& slot, const topics::command_topic& command,
                       " commands per second for this PDU (max_commands_per_s); refused");
     return;
   }
-  slot.poller->submit(device::command_request{.outlet = *outlet,
-                                              .action = parsed->action,
-                                              .confirmed = parsed->confirmed,
-                                              .topic = m.topic,
-                                              .payload = excerpt});
+  slot.poller->submit(std::move(request));
+}
+
+// One result per outlet on its result topic, whatever the command came from; a whole-PDU
+// command also gets one summary on <id>/result. Refusals and failures go to <id>/error too.
+void bridge::publish_command_report(pdu_slot& slot, const device::command_report& r) {
+  const auto& req = r.request;
+  const auto state_json = [](device::power_state st) {
+    return st == device::power_state::unknown ? json() : json(device::to_string(st));
+  };
+  json outlets = json::object();
+  for (const auto& step : r.steps) {
+    json result = {{"command", req.new_name ? "RENAME" : device::action_name(step.step.action)},
+                   {"ok", step.ok},
+                   {"state", state_json(step.state)},
+                   {"pending", step.pending},
+                   {"error", step.error ? json(*step.error) : json()},
+                   {"latency_ms", r.latency.count()}};
+    if (req.new_name) {
+      result["name"] = *req.new_name;
+      result["reported_name"] = r.name ? json(*r.name) : json();
+    }
+    if (step.step.outlet >= 1) {
+      link_->publish(layout_.outlet_result(slot.config.id, step.step.outlet), result.dump(),
+                     config_.mqtt.qos, false);
+    }
+    outlets[std::to_string(step.step.outlet)] = std::move(result);
+  }
+  if (req.whole_pdu) {
+    json summary = {{"command", "SET"},
+                    {"ok", r.ok},
+                    {"error", r.error ? json(*r.error) : json()},
+                    {"latency_ms", r.latency.count()},
+                    {"outlets", std::move(outlets)}};
+    link_->publish(layout_.pdu_result(slot.config.id), summary.dump(), config_.mqtt.qos, false);
+  }
+  std::string what = req.new_name ? "outlet " + std::to_string(req.outlet()) + " RENAME" : "";
+  for (const auto& step : r.steps) {
+    if (req.new_name) break;
+    what += (what.empty() ? "" : ", ") + std::string("outlet ") + std::to_string(step.step.outlet) +
+            " " + std::string(device::action_name(step.step.action));
+  }
+  if (r.error) {
+    spdlog::warn("[{}] {}: {}", slot.config.id, what, *r.error);
+    publish_error(slot, req.topic, req.payload, *r.error);
+  } else {
+    spdlog::info("[{}] {} confirmed in {} ms", slot.config.id, what, r.latency.count());
+  }
 }
 
 void bridge::announce(pdu_slot& slot, const device::snapshot& now) {
@@ -484,6 +525,8 @@ void bridge::publish_readings(pdu_slot& slot, const device::snapshot& s) {
     last = payload;
     link_->publish(topic, std::move(payload), config_.mqtt.qos, config_.mqtt.retain_state);
   };
+  for (const auto& o : s.outlets)
+    publish(layout_.outlet_name(id, o.number), o.name);
   for (const auto& b : s.banks) {
     if (b.load != device::load_state::unknown) {
       publish(layout_.bank_load_state(id, b.number), std::string(device::to_string(b.load)));
@@ -598,6 +641,8 @@ void bridge::subscribe_commands(pdu_slot& slot) {
   if (slot.subscribed) return;
   slot.subscribed = true;
   link_->subscribe(layout_.outlet_set_filter(slot.config.id), config_.mqtt.qos);
+  link_->subscribe(layout_.outlet_name_set_filter(slot.config.id), config_.mqtt.qos);
+  link_->subscribe(layout_.pdu_set(slot.config.id), config_.mqtt.qos);
   link_->subscribe(layout_.get(slot.config.id), config_.mqtt.qos);
 }
 

@@ -26,8 +26,20 @@ std::optional<command_topic> parse_command_topic(const layout& l, std::string_vi
     out.what = command_topic::kind::get;
     return out;
   }
+  if (rest == "set") {
+    out.what = command_topic::kind::pdu_set;
+    return out;
+  }
   constexpr std::string_view outlet = "outlet/";
   constexpr std::string_view set = "/set";
+  constexpr std::string_view name_set = "/name/set";
+  if (rest.starts_with(outlet) && rest.ends_with(name_set) &&
+      rest.size() > outlet.size() + name_set.size()) {
+    out.what = command_topic::kind::outlet_name_set;
+    out.outlet_text =
+        std::string(rest.substr(outlet.size(), rest.size() - outlet.size() - name_set.size()));
+    return out;
+  }
   if (rest.starts_with(outlet) && rest.ends_with(set) && rest.size() > outlet.size() + set.size()) {
     out.what = command_topic::kind::outlet_set;
     out.outlet_text =

@@ -299,7 +299,7 @@ probe_result parse_probe(const probe_plan& plan, std::span<const varbind> vbs) {
   }
   caps.phases = phases;
   caps.outlet_metering = has(scope::outlet);
-  caps.ats = has(scope::ats);
+  caps.ats = has(scope::ats) || has(scope::source_a) || has(scope::source_b);
   caps.environment = has(scope::sensor) || has(scope::contact);
   caps.delayed_commands = sizes.outlet_delays;
   return out;

@@ -32,13 +32,16 @@ class command_error_category final : public std::error_category {
         return "invalid outlet number";
       case command_errc::no_such_outlet:
         return "no such outlet";
+      case command_errc::bad_name:
+        return "invalid outlet name";
     }
     return "unknown command error";
   }
 };
 
 constexpr std::string_view json_shape =
-    R"(expected {"state": "ON"}, "OFF" or "REBOOT", optionally with "confirm": true)";
+    R"(expected {"state": "ON"}, "OFF", "REBOOT", "DELAYON", "DELAYOFF" or "CANCEL", optionally with "confirm": true)";
+constexpr std::string_view words_expected = "expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL";
 
 std::string_view trim(std::string_view s) {
   constexpr std::string_view space = " \t\r\n\f\v";
@@ -61,9 +64,12 @@ result<outlet_action> parse_word(std::string_view text) {
   if (equals_ignoring_case(word, "on")) return outlet_action::on;
   if (equals_ignoring_case(word, "off")) return outlet_action::off;
   if (equals_ignoring_case(word, "reboot")) return outlet_action::reboot;
+  if (equals_ignoring_case(word, "delayon")) return outlet_action::delayed_on;
+  if (equals_ignoring_case(word, "delayoff")) return outlet_action::delayed_off;
+  if (equals_ignoring_case(word, "cancel")) return outlet_action::cancel;
   return result<outlet_action>(
       command_errc::unknown_command,
-      "unknown command '" + printable_excerpt(word, 32) + "': expected ON, OFF or REBOOT");
+      "unknown command '" + printable_excerpt(word, 32) + "': " + std::string(words_expected));
 }
 
 result<outlet_command> parse_json_command(std::string_view text) {
@@ -170,6 +176,112 @@ result<int> parse_outlet_number(std::string_view segment, int outlet_count) {
         "no outlet " + std::to_string(number) + ": this PDU has " + outlets_text(outlet_count));
   }
   return number;
+}
+
+std::string_view action_name(outlet_action a) noexcept {
+  switch (a) {
+    case outlet_action::on:
+      return "ON";
+    case outlet_action::off:
+      return "OFF";
+    case outlet_action::reboot:
+      return "REBOOT";
+    case outlet_action::delayed_on:
+      return "DELAYON";
+    case outlet_action::delayed_off:
+      return "DELAYOFF";
+    case outlet_action::cancel:
+      return "CANCEL";
+  }
+  return "?";
+}
+
+result<pdu_command> parse_pdu_command_payload(std::string_view payload, int outlet_count) {
+  using json = nlohmann::json;
+  constexpr std::string_view shape =
+      R"(expected {"outlets": {"3": "OFF", "4": "ON"}}, optionally with "confirm": true)";
+  const auto malformed = [&](std::string_view why) {
+    return result<pdu_command>(command_errc::malformed_json,
+                               std::string(why) + ": " + std::string(shape));
+  };
+  if (payload.size() > max_pdu_command_payload) {
+    return result<pdu_command>(command_errc::payload_too_large,
+                               "payload of " + std::to_string(payload.size()) +
+                                   " bytes is larger than " +
+                                   std::to_string(max_pdu_command_payload));
+  }
+  if (!is_valid_utf8(payload)) {
+    return result<pdu_command>(command_errc::invalid_utf8, "payload is not valid UTF-8");
+  }
+  if (trim(payload).empty())
+    return result<pdu_command>(command_errc::empty_payload, "payload is empty");
+  // Duplicate keys at any level are ambiguous ({"3": "ON", "3": "OFF"}): refused.
+  bool duplicate = false;
+  std::vector<std::vector<std::string>> seen{{}};
+  const json::parser_callback_t check = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      seen.resize(static_cast<std::size_t>(depth) + 2);
+      seen[static_cast<std::size_t>(depth) + 1].clear();
+    } else if (event == json::parse_event_t::key) {
+      auto& keys = seen[static_cast<std::size_t>(depth)];
+      const auto key = parsed.get<std::string>();
+      if (std::find(keys.begin(), keys.end(), key) != keys.end()) duplicate = true;
+      keys.push_back(key);
+    }
+    return true;
+  };
+  const json doc = json::parse(payload, check, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return malformed("payload is not valid JSON");
+  if (duplicate) return malformed("a key appears twice");
+  if (!doc.is_object()) return malformed("JSON payload is not an object");
+  const auto outlets = doc.find("outlets");
+  const auto confirm = doc.find("confirm");
+  if (outlets == doc.end() || doc.size() != (confirm == doc.end() ? 1u : 2u)) {
+    return malformed("JSON object must have the key \"outlets\" and may have \"confirm\"");
+  }
+  if (confirm != doc.end() && !confirm->is_boolean()) {
+    return malformed("\"confirm\" is not true or false");
+  }
+  if (!outlets->is_object() || outlets->empty()) {
+    return malformed("\"outlets\" is not an object naming at least one outlet");
+  }
+  pdu_command out;
+  out.confirmed = confirm != doc.end() && confirm->get<bool>();
+  for (const auto& [key, word] : outlets->items()) {
+    auto number = parse_outlet_number(key, outlet_count);
+    if (!number) return number.err();
+    if (!word.is_string()) {
+      return malformed("the command for outlet " + std::to_string(*number) + " is not a string");
+    }
+    auto action = parse_word(word.get_ref<const std::string&>());
+    if (!action) {
+      return error{action.code(), "outlet " + std::to_string(*number) + ": " + action.err().detail};
+    }
+    out.steps.push_back({*number, *action});
+  }
+  std::sort(out.steps.begin(), out.steps.end(),
+            [](const outlet_step& a, const outlet_step& b) { return a.outlet < b.outlet; });
+  return out;
+}
+
+result<std::string> parse_outlet_name_payload(std::string_view payload) {
+  const auto name = trim(payload);
+  if (name.empty()) return result<std::string>(command_errc::bad_name, "the new name is empty");
+  if (name.size() > max_outlet_name) {
+    return result<std::string>(command_errc::bad_name, "the new name has " +
+                                                           std::to_string(name.size()) +
+                                                           " characters; the PDU stores at most " +
+                                                           std::to_string(max_outlet_name));
+  }
+  for (unsigned char c : name) {
+    if (c < 0x20 || c > 0x7e) {
+      return result<std::string>(
+          command_errc::bad_name,
+          "the new name '" + printable_excerpt(name, 40) +
+              "' has a character the PDU cannot store (printable ASCII only)");
+    }
+  }
+  return std::string(name);
 }
 
 }  // namespace pdu2mqtt::device

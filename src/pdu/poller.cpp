@@ -16,15 +16,7 @@ namespace cp = cyberpower;
 using clock = std::chrono::steady_clock;
 
 std::string_view command_name(outlet_action a) noexcept {
-  switch (a) {
-    case outlet_action::on:
-      return "ON";
-    case outlet_action::off:
-      return "OFF";
-    case outlet_action::reboot:
-      return "REBOOT";
-  }
-  return "?";
+  return action_name(a);
 }
 
 namespace {
@@ -35,10 +27,20 @@ cp::outlet_command snmp_command(outlet_action a) {
       return cp::outlet_command::immediate_off;
     case outlet_action::reboot:
       return cp::outlet_command::immediate_reboot;
+    case outlet_action::delayed_on:
+      return cp::outlet_command::delayed_on;
+    case outlet_action::delayed_off:
+      return cp::outlet_command::delayed_off;
+    case outlet_action::cancel:
+      return cp::outlet_command::cancel_pending;
     case outlet_action::on:
       break;
   }
   return cp::outlet_command::immediate_on;
+}
+
+bool is_delayed(outlet_action a) {
+  return a == outlet_action::delayed_on || a == outlet_action::delayed_off;
 }
 
 }  // namespace
@@ -87,37 +89,58 @@ std::optional<std::string> poller::refusal(const command_request& r) const {
   if (settings_.read_only) return "this PDU is read-only (read_only: true): no command is sent";
   if (!current_) return "the PDU has not been read yet";
   if (!online_) return "the PDU is offline: the command was not sent";
-  const int outlets = current_->size.outlets;
-  if (r.outlet < 1 || r.outlet > outlets) {
-    return "no outlet " + std::to_string(r.outlet) + ": this PDU has " + std::to_string(outlets) +
-           " outlets";
-  }
-  if (r.action != outlet_action::on && settings_.protected_outlets.contains(r.outlet)) {
-    return "outlet " + std::to_string(r.outlet) +
-           " is protected (protected_outlets): OFF and REBOOT are refused";
-  }
-  if (r.action == outlet_action::reboot && settings_.confirm_reboot && !r.confirmed) {
-    return R"(this PDU has confirm_reboot: send {"state": "REBOOT", "confirm": true} to reboot )"
-           "outlet " +
-           std::to_string(r.outlet);
-  }
-  if (r.action != outlet_action::on && settings_.min_power_cycle_interval.count() > 0) {
-    if (const auto last = last_power_cut_.find(r.outlet); last != last_power_cut_.end()) {
-      const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::steady_clock::now() - last->second);
-      if (since < settings_.min_power_cycle_interval) {
-        const auto wait = settings_.min_power_cycle_interval - since;
-        return "outlet " + std::to_string(r.outlet) + " lost power " +
-               std::to_string(since.count() / 1000) + " s ago; min_power_cycle_interval_s is " +
-               std::to_string(settings_.min_power_cycle_interval.count() / 1000) +
-               ": OFF and REBOOT refused for another " +
-               std::to_string((wait.count() + 999) / 1000) + " s";
-      }
+  if (r.steps.empty()) return "no outlet named";
+  if (r.new_name) {
+    const int outlets = current_->size.outlets;
+    if (r.outlet() < 1 || r.outlet() > outlets) {
+      return "no outlet " + std::to_string(r.outlet()) + ": this PDU has " +
+             std::to_string(outlets) + " outlets";
+    }
+  } else {
+    // All or nothing: one refused outlet refuses the whole command, so a whole-PDU set never
+    // half-happens.
+    for (const auto& step : r.steps) {
+      if (auto why = step_refusal(step, r.confirmed)) return why;
     }
   }
   if (queue_.size() >= settings_.max_queued_commands) {
     return "too many commands waiting for this PDU (" +
            std::to_string(settings_.max_queued_commands) + "): refused";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> poller::step_refusal(const outlet_step& step, bool confirmed) const {
+  const int outlets = current_->size.outlets;
+  const std::string outlet = "outlet " + std::to_string(step.outlet);
+  if (step.outlet < 1 || step.outlet > outlets) {
+    return "no " + outlet + ": this PDU has " + std::to_string(outlets) + " outlets";
+  }
+  if (cuts_power(step.action) && settings_.protected_outlets.contains(step.outlet)) {
+    return outlet + " is protected (protected_outlets): OFF, DELAYOFF and REBOOT are refused";
+  }
+  if ((is_delayed(step.action) || step.action == outlet_action::cancel) &&
+      !current_->caps.delayed_commands) {
+    return "this PDU reports no outlet delays: " + std::string(action_name(step.action)) +
+           " is not supported";
+  }
+  if (step.action == outlet_action::reboot && settings_.confirm_reboot && !confirmed) {
+    return R"(this PDU has confirm_reboot: send {"state": "REBOOT", "confirm": true} to reboot )" +
+           outlet;
+  }
+  if (cuts_power(step.action) && settings_.min_power_cycle_interval.count() > 0) {
+    if (const auto last = last_power_cut_.find(step.outlet); last != last_power_cut_.end()) {
+      const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - last->second);
+      if (since < settings_.min_power_cycle_interval) {
+        const auto wait = settings_.min_power_cycle_interval - since;
+        return outlet + " lost power " + std::to_string(since.count() / 1000) +
+               " s ago; min_power_cycle_interval_s is " +
+               std::to_string(settings_.min_power_cycle_interval.count() / 1000) +
+               ": OFF and REBOOT refused for another " +
+               std::to_string((wait.count() + 999) / 1000) + " s";
+      }
+    }
   }
   return std::nullopt;
 }
@@ -133,8 +156,14 @@ void poller::submit(command_request request) {
 
 void poller::report(command_request request, std::string error_text) {
   command_report r;
-  if (current_ && request.outlet >= 1 && request.outlet <= current_->size.outlets) {
-    r.state = current_->outlets[static_cast<std::size_t>(request.outlet - 1)].state;
+  for (const auto& step : request.steps) {
+    step_report sr{.step = step, .error = error_text};
+    if (current_ && step.outlet >= 1 && step.outlet <= current_->size.outlets) {
+      const auto& o = current_->outlets[static_cast<std::size_t>(step.outlet - 1)];
+      sr.state = o.state;
+      sr.pending = o.command_pending;
+    }
+    r.steps.push_back(std::move(sr));
   }
   r.request = std::move(request);
   r.error = std::move(error_text);
@@ -399,24 +428,29 @@ awaitable<void> poller::execute(command_request request) {
     report(std::move(request), std::move(*why));
     co_return;
   }
-  const auto index = static_cast<std::size_t>(request.outlet - 1);
+  if (request.new_name) {
+    co_await execute_rename(std::move(request));
+    co_return;
+  }
+  const auto received = clock::now();
   command_report r;
   r.request = request;
-  r.state = current_->outlets[index].state;
   r.sent = true;
   ++sets_sent_;
-  if (request.action != outlet_action::on) {
-    last_power_cut_[request.outlet] = std::chrono::steady_clock::now();
+  std::string what;
+  for (const auto& step : request.steps) {
+    if (cuts_power(step.action)) last_power_cut_[step.outlet] = std::chrono::steady_clock::now();
+    what += (what.empty() ? "" : ", ") + std::string("outlet ") + std::to_string(step.outlet) +
+            " " + std::string(action_name(step.action));
   }
-  spdlog::info("[{}] outlet {} {} ({})", settings_.id, request.outlet, command_name(request.action),
-               request.topic);
+  spdlog::info("[{}] {} ({})", settings_.id, what, request.topic);
 
   snmp::target write = settings_.read;
   write.community = settings_.write_community;
   // Every read-back that shows a new state is published at once: MQTT follows the PDU
   // within one confirm_every of its change.
-  auto observe = [this, index](power_state state, bool pending) {
-    auto& outlet = current_->outlets[index];
+  auto observe = [this](int number, power_state state, bool pending) {
+    auto& outlet = current_->outlets[static_cast<std::size_t>(number - 1)];
     if (state == power_state::unknown) return;
     if (state == outlet.state && pending == outlet.command_pending) return;
     const bool state_moved = state != outlet.state;
@@ -425,33 +459,105 @@ awaitable<void> poller::execute(command_request request) {
     if (state_moved && callbacks_.outlet_changed) callbacks_.outlet_changed(outlet);
     if (callbacks_.state_changed) callbacks_.state_changed(*current_);
   };
-  auto outcome = co_await async_switch_outlet(
-      *snmp_, settings_.read, write, request.outlet, snmp_command(request.action),
-      settings_.command_deadline, settings_.confirm_every, observe);
-  if (!outcome) {
-    r.error = "the PDU refused the command: " + outcome.err().to_string();
-  } else if (outcome->lost_answer && !outcome->read_any) {
-    // Neither the SET nor any read-back was answered: as far as availability goes, this was a
-    // failed poll. Without this, a stream of commands to a dead PDU kept it "online".
-    poll_failed(*outcome->lost_answer);
-  }
-  if (outcome) {
-    r.state = current_->outlets[index].state;
-    r.latency = outcome->latency;
-    r.ok = outcome->confirmed_expected;
-    if (outcome->lost_answer) {
-      r.error = "no answer to the SET (" + outcome->lost_answer->to_string() +
-                "): it may or may not have been applied; the PDU now reports " +
-                (outcome->read_any ? std::string(to_string(r.state)) : std::string("nothing"));
-    } else if (!r.ok && !outcome->read_any) {
-      r.error = "the PDU accepted the command but answered no read-back within " +
-                std::to_string(r.latency.count()) + " ms: its state is unknown";
-    } else if (!r.ok) {
-      r.error = "the PDU accepted the command but still reports " +
-                std::string(to_string(r.state)) + " after " + std::to_string(r.latency.count()) +
-                " ms";
+  // As few SETs as the PDU takes: it drops requests with more varbinds than it allows, so a
+  // whole-PDU command larger than that goes out in parts (each atomic on the PDU).
+  const std::size_t per_set = std::max<std::size_t>(1, effective_max_varbinds_);
+  for (std::size_t first = 0; first < request.steps.size(); first += per_set) {
+    std::vector<outlet_switch> part;
+    for (std::size_t i = first; i < std::min(request.steps.size(), first + per_set); ++i) {
+      part.push_back({request.steps[i].outlet, snmp_command(request.steps[i].action)});
+    }
+    const auto count = part.size();
+    auto outcomes =
+        co_await async_switch_outlets(*snmp_, settings_.read, write, std::move(part),
+                                      settings_.command_deadline, settings_.confirm_every, observe);
+    for (std::size_t k = 0; k < count; ++k) {
+      const auto& step = request.steps[first + k];
+      step_report sr{.step = step};
+      const auto& outlet = current_->outlets[static_cast<std::size_t>(step.outlet - 1)];
+      sr.state = outlet.state;
+      sr.pending = outlet.command_pending;
+      if (!outcomes) {
+        sr.error = "the PDU refused the command: " + outcomes.err().to_string();
+      } else {
+        const auto& o = (*outcomes)[k];
+        sr.ok = o.confirmed_expected || o.scheduled;
+        if (o.lost_answer) {
+          sr.ok = false;
+          sr.error = "no answer to the SET (" + o.lost_answer->to_string() +
+                     "): it may or may not have been applied; the PDU now reports " +
+                     (o.read_any ? std::string(to_string(sr.state)) : std::string("nothing"));
+        } else if (!sr.ok && !o.read_any) {
+          sr.error = "the PDU accepted the command but answered no read-back within " +
+                     std::to_string(o.latency.count()) + " ms: its state is unknown";
+        } else if (!sr.ok && is_delayed(step.action)) {
+          sr.error = "the PDU accepted the command but shows nothing pending after " +
+                     std::to_string(o.latency.count()) + " ms; it reports " +
+                     std::string(to_string(sr.state));
+        } else if (!sr.ok && step.action == outlet_action::cancel) {
+          sr.error = "the PDU still shows a command pending after " +
+                     std::to_string(o.latency.count()) + " ms";
+        } else if (!sr.ok) {
+          sr.error = "the PDU accepted the command but still reports " +
+                     std::string(to_string(sr.state)) + " after " +
+                     std::to_string(o.latency.count()) + " ms";
+        }
+      }
+      r.steps.push_back(std::move(sr));
+    }
+    if (outcomes && !outcomes->empty() && outcomes->front().lost_answer &&
+        std::none_of(outcomes->begin(), outcomes->end(),
+                     [](const switch_outcome& o) { return o.read_any; })) {
+      // Neither the SET nor any read-back was answered: as far as availability goes, this was
+      // a failed poll. Without this, a stream of commands to a dead PDU kept it "online".
+      poll_failed(*outcomes->front().lost_answer);
     }
   }
+  r.latency = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - received);
+  r.ok = std::all_of(r.steps.begin(), r.steps.end(), [](const step_report& s) { return s.ok; });
+  for (const auto& s : r.steps) {
+    if (s.error) {
+      r.error = r.steps.size() == 1 ? *s.error
+                                    : "outlet " + std::to_string(s.step.outlet) + ": " + *s.error;
+      break;
+    }
+  }
+  if (callbacks_.command_done) callbacks_.command_done(r);
+}
+
+awaitable<void> poller::execute_rename(command_request request) {
+  const auto received = clock::now();
+  const int number = request.outlet();
+  command_report r;
+  r.request = request;
+  r.sent = true;
+  ++sets_sent_;
+  spdlog::info("[{}] outlet {} renamed to \"{}\" ({})", settings_.id, number, *request.new_name,
+               request.topic);
+  snmp::target write = settings_.read;
+  write.community = settings_.write_community;
+  auto got = co_await async_rename_outlet(*snmp_, settings_.read, write, number, *request.new_name);
+  step_report sr{.step = request.steps.front()};
+  if (!got) {
+    sr.error = "the PDU refused the name: " + got.err().to_string();
+  } else {
+    r.name = *got;
+    sr.ok = *got == *request.new_name;
+    if (!sr.ok) sr.error = "the PDU stored the name as \"" + *got + "\"";
+    auto& outlet = current_->outlets[static_cast<std::size_t>(number - 1)];
+    if (outlet.name != *got) {
+      const snapshot before = *current_;
+      outlet.name = *got;
+      // A new name is a new entity name in Home Assistant: announced again at once.
+      if (callbacks_.discovered) callbacks_.discovered(*current_, before);
+      if (callbacks_.state_changed) callbacks_.state_changed(*current_);
+    }
+  }
+  sr.state = current_->outlets[static_cast<std::size_t>(number - 1)].state;
+  r.ok = sr.ok;
+  r.error = sr.error;
+  r.steps.push_back(std::move(sr));
+  r.latency = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - received);
   if (callbacks_.command_done) callbacks_.command_done(r);
 }
 

@@ -1,6 +1,8 @@
 // Snapshot reads and confirmed outlet switching on top of the SNMP client.
 #include "pdu2mqtt/pdu/reader.hpp"
 
+#include <algorithm>
+
 #include "pdu2mqtt/pdu/capability_probe.hpp"
 #include "pdu2mqtt/pdu/cyberpower_profile.hpp"
 
@@ -64,58 +66,128 @@ power_state expected_state(cp::outlet_command command) noexcept {
   return power_state::unknown;
 }
 
+namespace {
+
+bool is_delayed(cp::outlet_command c) {
+  return c == cp::outlet_command::delayed_on || c == cp::outlet_command::delayed_off ||
+         c == cp::outlet_command::delayed_reboot;
+}
+
+bool is_reboot(cp::outlet_command c) {
+  return c == cp::outlet_command::immediate_reboot || c == cp::outlet_command::delayed_reboot;
+}
+
+bool may_repeat(cp::outlet_command c) {
+  return c == cp::outlet_command::immediate_on || c == cp::outlet_command::immediate_off ||
+         c == cp::outlet_command::cancel_pending;
+}
+
+}  // namespace
+
+awaitable<result<std::vector<switch_outcome>>> async_switch_outlets(
+    snmp::client& snmp, const snmp::target& read, const snmp::target& write,
+    std::vector<outlet_switch> switches, std::chrono::milliseconds deadline,
+    std::chrono::milliseconds poll_every, outlet_observer observe) {
+  std::vector<snmp::oid> watch;
+  std::vector<snmp::varbind> set_varbinds;
+  bool repeatable = true;
+  for (const auto& s : switches) {
+    const auto row = static_cast<std::uint32_t>(s.outlet);
+    watch.push_back(cp::outlet::state.child(row));
+    watch.push_back(cp::outlet::command_pending.child(row));
+    set_varbinds.push_back(outlet_command_varbind(s.outlet, s.command));
+    repeatable = repeatable && may_repeat(s.command);
+  }
+  snmp::target once = write;
+  if (!repeatable) once.retries = 0;
+
+  const auto started = clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started);
+  };
+  auto set = co_await snmp.async_set(once, std::move(set_varbinds));
+  std::vector<switch_outcome> out(switches.size());
+  std::optional<error> lost;
+  if (!set) {
+    if (set.code() != snmp::errc::timeout) co_return set.err();
+    lost = set.err();
+  }
+  // A reboot is only done once the outlet was seen going off.
+  std::vector<bool> left_on(switches.size());
+  std::vector<bool> done(switches.size());
+  for (std::size_t i = 0; i < switches.size(); ++i)
+    left_on[i] = !is_reboot(switches[i].command);
+
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  for (;;) {
+    auto got = co_await snmp.async_get(read, watch);
+    if (got) {
+      for (std::size_t i = 0; i < switches.size(); ++i) {
+        if (done[i]) continue;
+        auto& o = out[i];
+        const auto command = switches[i].command;
+        o.read_any = true;
+        o.pending = snmp::as_integer((*got)[2 * i + 1].value) == 1;
+        o.confirmed = parse_power_state((*got)[2 * i].value);
+        if (observe) observe(switches[i].outlet, o.confirmed, o.pending);
+        if (is_reboot(command) && (o.confirmed == power_state::off || o.pending)) {
+          left_on[i] = true;
+        }
+        const auto want = expected_state(command);
+        if (want != power_state::unknown && o.confirmed == want && left_on[i] && !o.pending) {
+          o.confirmed_expected = true;
+          done[i] = true;
+        } else if (is_delayed(command) && o.pending) {
+          o.scheduled = true;
+          done[i] = true;
+        } else if (command == cp::outlet_command::cancel_pending && !o.pending) {
+          o.confirmed_expected = true;
+          done[i] = true;
+        } else if (command == cp::outlet_command::identify) {
+          done[i] = true;
+        }
+      }
+    }
+    if (lost) break;
+    if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
+    if (elapsed() + poll_every > deadline) break;
+    pause.expires_after(poll_every);
+    co_await pause.async_wait(as_tuple_awaitable);
+  }
+  for (auto& o : out) {
+    o.latency = elapsed();
+    o.lost_answer = lost;
+  }
+  co_return out;
+}
+
 awaitable<result<switch_outcome>> async_switch_outlet(snmp::client& snmp, const snmp::target& read,
                                                       const snmp::target& write, int outlet,
                                                       cp::outlet_command command,
                                                       std::chrono::milliseconds deadline,
                                                       std::chrono::milliseconds poll_every,
                                                       outlet_observer observe) {
-  const auto row = static_cast<std::uint32_t>(outlet);
-  const std::vector<snmp::oid> watch = {cp::outlet::state.child(row),
-                                        cp::outlet::command_pending.child(row)};
-  const bool is_reboot = command == cp::outlet_command::immediate_reboot ||
-                         command == cp::outlet_command::delayed_reboot;
-  const auto want = expected_state(command);
+  std::vector<outlet_switch> one{{outlet, command}};
+  auto got = co_await async_switch_outlets(snmp, read, write, std::move(one), deadline, poll_every,
+                                           std::move(observe));
+  if (!got) co_return got.err();
+  co_return std::move(got->front());
+}
 
-  snmp::target once = write;
-  if (command != cp::outlet_command::immediate_on && command != cp::outlet_command::immediate_off) {
-    once.retries = 0;
-  }
-  const auto started = clock::now();
-  const auto elapsed = [&] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started);
-  };
-  std::vector<snmp::varbind> set_varbinds{outlet_command_varbind(outlet, command)};
-  auto set = co_await snmp.async_set(once, std::move(set_varbinds));
-  switch_outcome out;
-  if (!set) {
-    if (set.code() != snmp::errc::timeout) co_return set.err();
-    out.lost_answer = set.err();
-  }
-
-  bool left_on = !is_reboot;  // a reboot is only done once the outlet was seen going off
-  asio::steady_timer pause(co_await asio::this_coro::executor);
-  for (;;) {
-    auto got = co_await snmp.async_get(read, watch);
-    if (got) {
-      out.read_any = true;
-      const bool pending = snmp::as_integer((*got)[1].value) == 1;
-      out.confirmed = parse_power_state((*got)[0].value);
-      if (observe) observe(out.confirmed, pending);
-      if (is_reboot && (out.confirmed == power_state::off || pending)) left_on = true;
-      if (out.lost_answer) break;
-      if (want != power_state::unknown && out.confirmed == want && left_on && !pending) {
-        out.confirmed_expected = true;
-        break;
-      }
-      if (want == power_state::unknown) break;  // cancel/identify: nothing to wait for
-    }
-    if (elapsed() + poll_every > deadline) break;
-    pause.expires_after(poll_every);
-    co_await pause.async_wait(as_tuple_awaitable);
-  }
-  out.latency = elapsed();
-  co_return out;
+awaitable<result<std::string>> async_rename_outlet(snmp::client& snmp, const snmp::target& read,
+                                                   const snmp::target& write, int outlet,
+                                                   std::string name) {
+  const auto cell = cp::outlet::config_name.child(static_cast<std::uint32_t>(outlet));
+  std::vector<snmp::varbind> set{{cell, std::move(name)}};
+  auto done = co_await snmp.async_set(write, std::move(set));
+  if (!done) co_return done.err();
+  std::vector<snmp::oid> back{cell};
+  auto got = co_await snmp.async_get(read, std::move(back));
+  if (!got) co_return got.err();
+  const auto text = snmp::as_octets((*got)[0].value);
+  if (!text)
+    co_return error{make_error_code(snmp::errc::response_mismatch), "the PDU answered no name"};
+  co_return std::string(text->substr(0, text->find('\0')));
 }
 
 }  // namespace pdu2mqtt::device

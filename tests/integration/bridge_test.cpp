@@ -132,12 +132,13 @@ TEST_F(bridge_e2e, home_assistant_device_discovery) {
   EXPECT_EQ(d["device"]["serial_number"], serial);
   EXPECT_EQ(d["device"]["identifiers"][0], "pdu2mqtt_simbridge0001");
   EXPECT_EQ(d["origin"]["name"], "pdu2mqtt");
-  int switches = 0, buttons = 0, sensors = 0;
+  int switches = 0, buttons = 0, sensors = 0, bank_currents = 0;
   for (auto& [id, c] : d["components"].items()) {
     const auto platform = c["platform"].get<std::string>();
     switches += platform == "switch";
     buttons += platform == "button";
     sensors += platform == "sensor";
+    bank_currents += id.starts_with("bank_") && id.ends_with("_current");
     EXPECT_NE(c["unique_id"].get<std::string>().find("simbridge0001"), std::string::npos);
     if (platform == "switch") {
       EXPECT_EQ(c["device_class"], "outlet");
@@ -146,7 +147,12 @@ TEST_F(bridge_e2e, home_assistant_device_discovery) {
   }
   EXPECT_EQ(switches, 8);
   EXPECT_EQ(buttons, 7) << "protected outlet 1 gets no reboot button";
-  EXPECT_EQ(sensors, 2);
+  EXPECT_EQ(bank_currents, 2);
+  // The simulated switched unit also meters its input, phase and banks: each reading is a
+  // sensor (what exactly is asserted per family in the capability tests).
+  EXPECT_GT(sensors, bank_currents);
+  EXPECT_TRUE(d["components"].contains("input_voltage"));
+  EXPECT_TRUE(d["components"].contains("total_energy"));
 }
 
 TEST_F(bridge_e2e, off_then_on_are_confirmed_from_the_pdu) {

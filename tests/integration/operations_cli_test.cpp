@@ -192,8 +192,8 @@ TEST(operations_cli, status_file_counts_polls_and_polls_that_missed_their_interv
   // At 300 ms a poll, the fast PDU cannot have been polled more often than time allows.
   EXPECT_LE(f.value("polls_ok", 0), seconds / 0.3 + 2) << j.dump();
   // Every answer takes 450 ms, longer than the 300 ms interval: each poll (but discovery)
-  // misses its interval, none fails.
-  EXPECT_GE(s.value("polls_ok", 0), 5) << j.dump();
+  // misses its interval, none fails. (A poll of the simulated unit is several requests.)
+  EXPECT_GE(s.value("polls_ok", 0), 2) << j.dump();
   EXPECT_GE(s.value("polls_missed", 0), s.value("polls_ok", 0) - 1) << j.dump();
   EXPECT_EQ(s.value("polls_failed", -1), 0) << j.dump();
 }

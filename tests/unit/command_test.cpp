@@ -49,7 +49,11 @@ INSTANTIATE_TEST_SUITE_P(spellings, command_accepted, ::testing::Values(
   accepted{"json_off", R"({"state":"off"})", outlet_action::off},
   accepted{"json_Reboot_spaced", " { \"state\" : \"Reboot\" }\n", outlet_action::reboot},
   accepted{"json_value_whitespace", R"({"state":" on "})", outlet_action::on},
-  accepted{"exactly_256_bytes", std::string(254, ' ') + "ON", outlet_action::on}
+  accepted{"exactly_256_bytes", std::string(254, ' ') + "ON", outlet_action::on},
+  accepted{"DELAYON", "DELAYON", outlet_action::delayed_on},
+  accepted{"delayoff", "delayoff", outlet_action::delayed_off},
+  accepted{"Cancel", "Cancel", outlet_action::cancel},
+  accepted{"json_DELAYOFF", R"({"state":"DELAYOFF"})", outlet_action::delayed_off}
 ), [](const auto& info) { return std::string(info.param.name); });
 // clang-format on
 
@@ -74,7 +78,7 @@ TEST_P(command_refused, with_a_clear_message) {
 }
 
 constexpr const char* json_shape =
-    R"(expected {"state": "ON"}, "OFF" or "REBOOT", optionally with "confirm": true)";
+    R"(expected {"state": "ON"}, "OFF", "REBOOT", "DELAYON", "DELAYOFF" or "CANCEL", optionally with "confirm": true)";
 constexpr const char* one_state_key =
     "JSON object must have the key \"state\" and may have \"confirm\", nothing else: ";
 
@@ -91,27 +95,27 @@ INSTANTIATE_TEST_SUITE_P(payloads, command_refused, ::testing::Values(
   refused{"surrogate_utf8", "\xed\xa0\x80", command_errc::invalid_utf8, "payload is not valid UTF-8"},
   refused{"truncated_utf8", "ON\xe2\x82", command_errc::invalid_utf8, "payload is not valid UTF-8"},
   refused{"toggle", "TOGGLE", command_errc::unknown_command,
-          "unknown command 'TOGGLE': expected ON, OFF or REBOOT"},
+          "unknown command 'TOGGLE': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL"},
   refused{"one", "1", command_errc::unknown_command,
-          "unknown command '1': expected ON, OFF or REBOOT"},
+          "unknown command '1': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL"},
   refused{"zero", "0", command_errc::unknown_command,
-          "unknown command '0': expected ON, OFF or REBOOT"},
+          "unknown command '0': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL"},
   refused{"true", "true", command_errc::unknown_command,
-          "unknown command 'true': expected ON, OFF or REBOOT"},
+          "unknown command 'true': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL"},
   refused{"onn", "ONN", command_errc::unknown_command,
-          "unknown command 'ONN': expected ON, OFF or REBOOT"},
+          "unknown command 'ONN': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL"},
   refused{"two_words", "ON OFF", command_errc::unknown_command,
-          "unknown command 'ON OFF': expected ON, OFF or REBOOT"},
+          "unknown command 'ON OFF': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL"},
   refused{"json_string", "\"ON\"", command_errc::unknown_command,
-          "unknown command '\"ON\"': expected ON, OFF or REBOOT"},
+          "unknown command '\"ON\"': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL"},
   refused{"nul_inside", std::string("O\0N", 3), command_errc::unknown_command,
-          "unknown command 'O\\x00N': expected ON, OFF or REBOOT"},
+          "unknown command 'O\\x00N': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL"},
   refused{"escape_sequence", "\x1b[2JON", command_errc::unknown_command,
-          "unknown command '\\x1b[2JON': expected ON, OFF or REBOOT"},
+          "unknown command '\\x1b[2JON': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL"},
   refused{"non_ascii", "\xc3\x96N", command_errc::unknown_command,
-          "unknown command '\\xc3\\x96N': expected ON, OFF or REBOOT"},
+          "unknown command '\\xc3\\x96N': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL"},
   refused{"long_word", std::string(100, 'X'), command_errc::unknown_command,
-          "unknown command '" + std::string(32, 'X') + "…': expected ON, OFF or REBOOT"},
+          "unknown command '" + std::string(32, 'X') + "…': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL"},
   refused{"json_broken", "{\"state\":", command_errc::malformed_json,
           std::string("payload is not valid JSON: ") + json_shape},
   refused{"json_array_in_braces", "{[]}", command_errc::malformed_json,
@@ -131,11 +135,11 @@ INSTANTIATE_TEST_SUITE_P(payloads, command_refused, ::testing::Values(
   refused{"json_state_object", R"({"state":{"state":"ON"}})", command_errc::malformed_json,
           std::string("\"state\" is not a string: ") + json_shape},
   refused{"json_state_toggle", R"({"state":"TOGGLE"})", command_errc::unknown_command,
-          "unknown command 'TOGGLE': expected ON, OFF or REBOOT"},
+          "unknown command 'TOGGLE': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL"},
   refused{"json_trailing_garbage", R"({"state":"ON"} x)", command_errc::malformed_json,
           std::string("payload is not valid JSON: ") + json_shape},
   refused{"json_array", R"(["ON"])", command_errc::unknown_command,
-          "unknown command '[\"ON\"]': expected ON, OFF or REBOOT"},
+          "unknown command '[\"ON\"]': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL"},
   refused{"json_confirm_not_bool", R"({"state":"REBOOT","confirm":"yes"})",
           command_errc::malformed_json, std::string("\"confirm\" is not true or false: ") + json_shape},
   refused{"json_confirm_alone", R"({"confirm":true})", command_errc::malformed_json,
@@ -170,7 +174,7 @@ TEST(command, error_category_names_itself) {
   EXPECT_STREQ(command_category().name(), "command");
   EXPECT_EQ(make_error_code(command_errc::no_such_outlet).message(), "no such outlet");
   EXPECT_EQ(parse_outlet_command("TOGGLE").err().to_string(),
-            "unknown command: unknown command 'TOGGLE': expected ON, OFF or REBOOT");
+            "unknown command: unknown command 'TOGGLE': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL");
 }
 
 // ---------------------------------------------------------------------------------------------

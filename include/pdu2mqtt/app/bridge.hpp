@@ -81,6 +81,7 @@ class bridge : public std::enable_shared_from_this<bridge> {
   void on_message(const mqtt::message& m);
   void on_command(pdu_slot& slot, const topics::command_topic& command, const mqtt::message& m);
   void announce(pdu_slot& slot, const device::snapshot& now);
+  void publish_command_report(pdu_slot& slot, const device::command_report& r);
   void publish_states(pdu_slot& slot);
   void publish_outlet(const pdu_slot& slot, const device::outlet& o);
   void publish_bank(const pdu_slot& slot, const device::bank& b);

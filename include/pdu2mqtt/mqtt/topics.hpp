@@ -17,6 +17,10 @@ namespace pdu2mqtt::topics {
 // <base>/<id>/outlet/<n>         ON|OFF, retained
 // <base>/<id>/outlet/<n>/set     ON|OFF|REBOOT or {"state":"ON"}
 // <base>/<id>/outlet/<n>/result  JSON, not retained
+// <base>/<id>/outlet/<n>/name    the outlet's name on the PDU, retained
+// <base>/<id>/outlet/<n>/name/set  a new name for the outlet
+// <base>/<id>/set                {"outlets": {"3": "OFF", "4": "ON"}}: several outlets at once
+// <base>/<id>/result             JSON summary of a whole-PDU command, not retained
 // <base>/<id>/bank/<n>/current   amps, retained
 // <base>/<id>/bank/<n>/load_state  normal|low|nearOverload|overload, retained
 // <base>/<id>/<metric>           every other reading (device::topic_suffix), retained
@@ -34,6 +38,15 @@ struct layout {
   }
   std::string outlet_set(std::string_view id, int n) const { return outlet(id, n) + "/set"; }
   std::string outlet_result(std::string_view id, int n) const { return outlet(id, n) + "/result"; }
+  std::string outlet_name(std::string_view id, int n) const { return outlet(id, n) + "/name"; }
+  std::string outlet_name_set(std::string_view id, int n) const {
+    return outlet(id, n) + "/name/set";
+  }
+  std::string pdu_set(std::string_view id) const { return pdu(id) + "/set"; }
+  std::string pdu_result(std::string_view id) const { return pdu(id) + "/result"; }
+  std::string outlet_name_set_filter(std::string_view id) const {
+    return pdu(id) + "/outlet/+/name/set";
+  }
   std::string bank_current(std::string_view id, int n) const {
     return pdu(id) + "/bank/" + std::to_string(n) + "/current";
   }
@@ -49,7 +62,7 @@ struct layout {
 // A command topic, taken apart. outlet_text is the raw segment (may be junk: "+", "x", "0").
 struct command_topic {
   std::string pdu_id;
-  enum class kind { outlet_set, get } what = kind::get;
+  enum class kind { outlet_set, outlet_name_set, pdu_set, get } what = kind::get;
   std::string outlet_text;
 };
 // nullopt when the topic is not one of ours.

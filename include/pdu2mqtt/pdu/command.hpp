@@ -3,14 +3,24 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "pdu2mqtt/common/result.hpp"
 
 namespace pdu2mqtt::device {
 
-enum class outlet_action { on, off, reboot };
+// ON, OFF, REBOOT act at once. DELAYON / DELAYOFF act after the outlet's power-on / power-off
+// delay set on the PDU; CANCEL drops a delayed command still pending (MIB command values 4, 5,
+// 7: delayedOn, delayedOff, cancelPendingCommand).
+enum class outlet_action { on, off, reboot, delayed_on, delayed_off, cancel };
+
+// OFF, REBOOT and DELAYOFF take an outlet's power away: refused on protected outlets.
+constexpr bool cuts_power(outlet_action a) noexcept {
+  return a == outlet_action::off || a == outlet_action::reboot || a == outlet_action::delayed_off;
+}
 
 // A parsed payload: the action, and whether the sender confirmed it explicitly
 // ({"state": "REBOOT", "confirm": true}), which PDUs with confirm_reboot require for REBOOT.
@@ -25,9 +35,10 @@ enum class command_errc {
   payload_too_large,  // more than max_command_payload bytes
   invalid_utf8,
   malformed_json,     // JSON, but not {"state": "<word>"}
-  unknown_command,    // a word other than ON, OFF, REBOOT
+  unknown_command,    // a word other than ON, OFF, REBOOT, DELAYON, DELAYOFF, CANCEL
   bad_outlet_number,  // the topic segment is not a plain decimal number
   no_such_outlet,     // a number, but not an outlet of this PDU
+  bad_name,           // an outlet name the PDU cannot store
 };
 
 const std::error_category& command_category() noexcept;
@@ -38,15 +49,39 @@ inline std::error_code make_error_code(command_errc e) noexcept {
 
 inline constexpr std::size_t max_command_payload = 256;
 
-// "ON", "OFF", "REBOOT" in any case, surrounding whitespace ignored; or a JSON object with the
-// key "state" holding one of those words as a string, and optionally "confirm": true/false.
-// Nothing else.
+// "ON", "OFF", "REBOOT", "DELAYON", "DELAYOFF", "CANCEL" in any case, surrounding whitespace
+// ignored; or a JSON object with the key "state" holding one of those words as a string, and
+// optionally "confirm": true/false. Nothing else.
 result<outlet_command> parse_outlet_command_payload(std::string_view payload);
 // The action alone.
 result<outlet_action> parse_outlet_command(std::string_view payload);
 
 // The <n> of .../outlet/<n>/set: ASCII digits without sign or leading zero, 1..outlet_count.
 result<int> parse_outlet_number(std::string_view topic_segment, int outlet_count);
+
+// A whole-PDU command (<base>/<id>/set): {"outlets": {"3": "OFF", "4": "ON"}} with any of the
+// words above per outlet, optionally "confirm": true (for REBOOT on confirm_reboot PDUs).
+// Outlet keys as parse_outlet_number; at least one, no outlet twice.
+struct outlet_step {
+  int outlet = 0;
+  outlet_action action = outlet_action::on;
+  friend bool operator==(const outlet_step&, const outlet_step&) = default;
+};
+struct pdu_command {
+  std::vector<outlet_step> steps;  // ascending outlet numbers
+  bool confirmed = false;
+  friend bool operator==(const pdu_command&, const pdu_command&) = default;
+};
+inline constexpr std::size_t max_pdu_command_payload = 4096;
+result<pdu_command> parse_pdu_command_payload(std::string_view payload, int outlet_count);
+
+// A new outlet name (.../outlet/<n>/name/set): the payload as text, surrounding whitespace
+// removed; 1..max_outlet_name characters of printable ASCII (the PDU stores a DisplayString).
+inline constexpr std::size_t max_outlet_name = 31;
+result<std::string> parse_outlet_name_payload(std::string_view payload);
+
+// "ON", "OFF", "REBOOT", "DELAYON", "DELAYOFF", "CANCEL": as in payloads and results.
+std::string_view action_name(outlet_action a) noexcept;
 
 }  // namespace pdu2mqtt::device
 

@@ -39,24 +39,37 @@ struct poller_settings {
   std::size_t max_queued_commands = 16;
 };
 
-// "ON", "OFF", "REBOOT": as in payloads and result messages.
+// "ON", "OFF", "REBOOT", ...: as in payloads and result messages (action_name).
 std::string_view command_name(outlet_action a) noexcept;
 
 struct command_request {
-  int outlet = 0;
-  outlet_action action = outlet_action::on;
-  bool confirmed = false;  // the payload said "confirm": true
-  std::string topic;       // where it came from, echoed in error reports
-  std::string payload;     // printable excerpt of what was received
+  // The outlets and what to do with each: one from an outlet's set topic, several from the
+  // whole-PDU set topic (sent in one SET, or as few as the PDU's request size allows).
+  std::vector<outlet_step> steps;
+  std::optional<std::string> new_name;  // rename steps[0].outlet instead of switching it
+  bool confirmed = false;               // the payload said "confirm": true
+  bool whole_pdu = false;               // from <id>/set
+  std::string topic;                    // where it came from, echoed in error reports
+  std::string payload;                  // printable excerpt of what was received
+  int outlet() const noexcept { return steps.empty() ? 0 : steps.front().outlet; }
+};
+
+struct step_report {
+  outlet_step step;
+  bool ok = false;
+  power_state state = power_state::unknown;  // last state the PDU reported for the outlet
+  bool pending = false;                      // a delayed command is waiting on the PDU
+  std::optional<std::string> error;
 };
 
 struct command_report {
   command_request request;
-  bool ok = false;
-  power_state state = power_state::unknown;  // last state the PDU reported for the outlet
-  std::optional<std::string> error;          // why it failed / was refused
-  bool sent = false;                         // a SET left the process
-  std::chrono::milliseconds latency{0};      // received → confirmed (or given up)
+  std::vector<step_report> steps;    // one per request step, in order
+  bool ok = false;                   // every step ok
+  std::optional<std::string> error;  // why it failed / was refused (each failed step has its own)
+  std::optional<std::string> name;   // rename: the name the PDU reports now
+  bool sent = false;                 // a SET left the process
+  std::chrono::milliseconds latency{0};  // received → confirmed (or given up)
 };
 
 struct poller_callbacks {
@@ -107,8 +120,10 @@ class poller : public std::enable_shared_from_this<poller> {
                                                      const snmp::prepared_get* prepared = nullptr);
   void apply_status(snapshot next);
   void poll_failed(const error& e);
+  awaitable<void> execute_rename(command_request request);
   void report(command_request request, std::string error_text);
   std::optional<std::string> refusal(const command_request& request) const;
+  std::optional<std::string> step_refusal(const outlet_step& step, bool confirmed) const;
 
   asio::any_io_executor executor_;
   std::shared_ptr<snmp::client> snmp_;

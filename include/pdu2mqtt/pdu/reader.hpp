@@ -26,30 +26,54 @@ awaitable<result<counts>> async_read_counts(snmp::client& snmp, const snmp::targ
 
 struct switch_outcome {
   power_state confirmed = power_state::unknown;  // what the PDU reported last
+  bool pending = false;                          // ... and whether a command was pending then
   bool confirmed_expected = false;               // the PDU reached the commanded state
-  bool read_any = false;                         // at least one read-back answered
+  // A delayed command (delayedOn/Off/Reboot) is done when the PDU shows it pending: the delay
+  // is set on the PDU (up to two hours), and polls report the switch when it happens.
+  bool scheduled = false;
+  bool read_any = false;  // at least one read-back answered
   // The SET itself got no answer: it may or may not have been applied. Only one read-back
   // is made then, to report what the PDU says now.
   std::optional<error> lost_answer;
   std::chrono::milliseconds latency{0};  // SET sent -> confirmed state read (or given up)
 };
 
-// The state an outlet must show for the command to count as done (reboot ends ON).
+// The state an outlet must show for the command to count as done (reboot ends ON); unknown for
+// cancel and identify.
 power_state expected_state(cyberpower::outlet_command command) noexcept;
 
-// Called with every read-back of the outlet (state, command pending).
-using outlet_observer = std::function<void(power_state, bool pending)>;
+// Called with every read-back of an outlet (state, command pending).
+using outlet_observer = std::function<void(int outlet, power_state, bool pending)>;
 
-// Sends one SET of the outlet command, then re-reads the outlet every poll_every until it
-// shows the expected state, or until `deadline` passes. A reboot must be seen to leave ON
-// (OFF or command pending) before ON counts as confirmed. An error means the PDU refused the
-// SET (nothing was applied). Only idempotent commands (on, off) are retransmitted on a lost
-// answer: agents do not de-duplicate request-ids, and a second reboot would cycle the load
-// twice.
+struct outlet_switch {
+  int outlet = 0;
+  cyberpower::outlet_command command = cyberpower::outlet_command::immediate_on;
+};
+
+// Sends the outlet commands in one SET, then re-reads the outlets every poll_every until each
+// is done, or until `deadline` passes: on/off/reboot when the outlet shows the expected state
+// with nothing pending (a reboot must first be seen leaving ON: OFF or pending), a delayed
+// command when it shows pending (or already done), cancel when nothing is pending. An error
+// means the PDU refused the SET (nothing was applied: a SET is atomic). Only idempotent
+// commands (on, off, cancel) are retransmitted on a lost answer: agents do not de-duplicate
+// request-ids, and a second reboot would cycle the load twice. One outcome per switch, in order.
+awaitable<result<std::vector<switch_outcome>>> async_switch_outlets(
+    snmp::client& snmp, const snmp::target& read, const snmp::target& write,
+    std::vector<outlet_switch> switches, std::chrono::milliseconds deadline,
+    std::chrono::milliseconds poll_every = std::chrono::milliseconds(50),
+    outlet_observer observe = {});
+
+// One outlet.
 awaitable<result<switch_outcome>> async_switch_outlet(
     snmp::client& snmp, const snmp::target& read, const snmp::target& write, int outlet,
     cyberpower::outlet_command command, std::chrono::milliseconds deadline,
     std::chrono::milliseconds poll_every = std::chrono::milliseconds(50),
     outlet_observer observe = {});
+
+// Renames an outlet (ePDUOutletConfigOutletName) and reads the name back: the name the PDU
+// now reports (it may shorten or refuse what it cannot store).
+awaitable<result<std::string>> async_rename_outlet(snmp::client& snmp, const snmp::target& read,
+                                                   const snmp::target& write, int outlet,
+                                                   std::string name);
 
 }  // namespace pdu2mqtt::device

@@ -1,0 +1,175 @@
+// The commands beyond ON/OFF/REBOOT, end to end: delayed on/off and cancel, outlet rename, and
+// whole-PDU commands in one SET. Mosquitto, the simulated PDU and `pdu2mqtt run` are real
+// processes; the simulator's counters say how many SETs reached it.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/mosquitto_fixture.hpp"
+#include "support/mqtt_observer.hpp"
+#include "support/ports.hpp"
+#include "support/process.hpp"
+#include "support/simulator_fixture.hpp"
+#include "support/snmpd_fixture.hpp"
+
+namespace pdu2mqtt::test {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* sets_received_oid = "1.3.6.1.4.1.99999.1.2.0";
+constexpr const char* outlet_state_oid = "1.3.6.1.4.1.3808.1.1.3.3.5.1.1.4.";
+constexpr const char* outlet_name_oid = "1.3.6.1.4.1.3808.1.1.3.3.4.1.1.2.";
+
+class bridge_commands : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto port = free_udp_port();
+    // The simulator's delayed commands wait 3 s (ePDUOutletConfigPowerOn/OffTime).
+    pdu = std::make_unique<simulator_fixture>(
+        std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(port), "--outlets", "8",
+                                 "--apply-delay-ms", "100", "--serial", "SIMCOMMANDS01"});
+    const auto config = dir.write_file("pdu2mqtt.json", R"({
+  "mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
+                                                            R"("},
+  "pdus": [{"id": "rack", "host": "127.0.0.1", "port": )" + std::to_string(port) +
+                                                            R"(,
+            "snmp": {"timeout_ms": 300, "retries": 1},
+            "poll_interval_ms": 300, "protected_outlets": [1]}]
+})");
+    bridge.start({PDU2MQTT_BINARY, "run", "--config", config.string()});
+    ASSERT_TRUE(watch.wait_connected());
+    ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/rack/availability", "online", 15s))
+        << bridge.output();
+    ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/rack/outlet/8", "ON", 5s));
+  }
+
+  std::string state_of(int n) {
+    return snmp_get_value(pdu->endpoint(), "public", outlet_state_oid + std::to_string(n));
+  }
+  int sets_received() {
+    return std::stoi(snmp_get_value(pdu->endpoint(), "public", sets_received_oid));
+  }
+  json next_json(const std::string& topic, std::size_t from,
+                 std::chrono::milliseconds timeout = 10s) {
+    auto m = watch.wait_for(topic, {}, timeout, from);
+    return m ? json::parse(m->payload) : json();
+  }
+
+  mosquitto_fixture broker;
+  std::unique_ptr<simulator_fixture> pdu;
+  temp_dir dir;
+  child_process bridge;
+  mqtt_observer watch{broker.uri()};
+};
+
+TEST_F(bridge_commands, delayed_off_is_scheduled_then_the_outlet_follows_the_pdu) {
+  const auto from = watch.mark();
+  watch.publish("pdu2mqtt/rack/outlet/4/set", "DELAYOFF");
+  auto r = next_json("pdu2mqtt/rack/outlet/4/result", from);
+  ASSERT_FALSE(r.is_null()) << bridge.output();
+  EXPECT_EQ(r["command"], "DELAYOFF");
+  EXPECT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(r["pending"], true) << "scheduled on the PDU, not done yet: " << r.dump();
+  EXPECT_EQ(r["state"], "ON");
+  EXPECT_LT(r["latency_ms"].get<int>(), 2000) << "the bridge does not wait out the delay";
+  // The PDU switches after its power-off delay; the state topic follows within a poll.
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/rack/outlet/4", "OFF", 8s, from));
+  EXPECT_EQ(state_of(4), "2");
+}
+
+TEST_F(bridge_commands, cancel_drops_a_pending_delayed_command) {
+  const auto from = watch.mark();
+  watch.publish("pdu2mqtt/rack/outlet/5/set", "DELAYOFF");
+  auto scheduled = next_json("pdu2mqtt/rack/outlet/5/result", from);
+  ASSERT_EQ(scheduled["ok"], true) << scheduled.dump();
+  const auto cancel_from = watch.mark();
+  watch.publish("pdu2mqtt/rack/outlet/5/set", R"({"state": "CANCEL"})");
+  auto r = next_json("pdu2mqtt/rack/outlet/5/result", cancel_from);
+  EXPECT_EQ(r["command"], "CANCEL");
+  EXPECT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(r["pending"], false) << r.dump();
+  watch.pump(3500ms);  // past the 3 s delay: the OFF never happens
+  EXPECT_EQ(state_of(5), "1");
+  EXPECT_TRUE(watch.on_topic("pdu2mqtt/rack/outlet/5", from).empty() ||
+              watch.last_payload("pdu2mqtt/rack/outlet/5") == "ON");
+}
+
+TEST_F(bridge_commands, delayed_off_on_a_protected_outlet_is_refused_and_nothing_sent) {
+  const int before = sets_received();
+  const auto from = watch.mark();
+  watch.publish("pdu2mqtt/rack/outlet/1/set", "DELAYOFF");
+  auto r = next_json("pdu2mqtt/rack/outlet/1/result", from);
+  EXPECT_EQ(r["ok"], false);
+  EXPECT_NE(r["error"].get<std::string>().find("protected"), std::string::npos) << r.dump();
+  auto e = next_json("pdu2mqtt/rack/error", from);
+  EXPECT_NE(e["error"].get<std::string>().find("protected"), std::string::npos) << e.dump();
+  EXPECT_EQ(sets_received(), before);
+}
+
+TEST_F(bridge_commands, rename_writes_the_pdu_and_reannounces_the_outlet) {
+  const auto from = watch.mark();
+  watch.publish("pdu2mqtt/rack/outlet/6/name/set", "backup nas");
+  auto r = next_json("pdu2mqtt/rack/outlet/6/result", from);
+  ASSERT_FALSE(r.is_null()) << bridge.output();
+  EXPECT_EQ(r["command"], "RENAME");
+  EXPECT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(r["reported_name"], "backup nas");
+  EXPECT_EQ(snmp_get_value(pdu->endpoint(), "public", outlet_name_oid + std::string("6")),
+            "\"backup nas\"");  // net-snmp quotes strings
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/rack/outlet/6/name", "backup nas", 5s, from));
+  auto discovery = watch.wait_for(
+      "homeassistant/device/pdu2mqtt_simcommands01/config",
+      [](const std::string& p) { return p.find("backup nas") != std::string::npos; }, 5s, from);
+  ASSERT_TRUE(discovery) << "the new name was not announced";
+  EXPECT_EQ(json::parse(discovery->payload)["components"]["outlet_6"]["name"], "backup nas");
+}
+
+TEST_F(bridge_commands, rename_refuses_a_name_the_pdu_cannot_store) {
+  const int before = sets_received();
+  const auto from = watch.mark();
+  watch.publish("pdu2mqtt/rack/outlet/6/name/set", std::string(40, 'x'));
+  auto e = next_json("pdu2mqtt/rack/error", from);
+  EXPECT_NE(e["error"].get<std::string>().find("at most 31"), std::string::npos) << e.dump();
+  EXPECT_EQ(sets_received(), before);
+}
+
+TEST_F(bridge_commands, whole_pdu_command_goes_out_in_one_set) {
+  const int before = sets_received();
+  const auto from = watch.mark();
+  watch.publish("pdu2mqtt/rack/set", R"({"outlets": {"3": "OFF", "7": "OFF", "8": "REBOOT"}})");
+  auto summary = next_json("pdu2mqtt/rack/result", from);
+  ASSERT_FALSE(summary.is_null()) << bridge.output();
+  EXPECT_EQ(summary["ok"], true) << summary.dump();
+  EXPECT_EQ(summary["outlets"]["3"]["state"], "OFF");
+  EXPECT_EQ(summary["outlets"]["7"]["state"], "OFF");
+  EXPECT_EQ(summary["outlets"]["8"]["command"], "REBOOT");
+  EXPECT_EQ(sets_received() - before, 1) << "one SetRequest for all three outlets";
+  EXPECT_EQ(state_of(3), "2");
+  EXPECT_EQ(state_of(7), "2");
+  // Each outlet also gets its own result, as if commanded alone.
+  auto r7 = next_json("pdu2mqtt/rack/outlet/7/result", from);
+  EXPECT_EQ(r7["ok"], true) << r7.dump();
+}
+
+TEST_F(bridge_commands, whole_pdu_command_with_one_refused_outlet_sends_nothing) {
+  const int before = sets_received();
+  const auto from = watch.mark();
+  watch.publish("pdu2mqtt/rack/set", R"({"outlets": {"1": "OFF", "3": "OFF"}})");
+  auto summary = next_json("pdu2mqtt/rack/result", from);
+  EXPECT_EQ(summary["ok"], false) << summary.dump();
+  EXPECT_NE(summary["error"].get<std::string>().find("outlet 1 is protected"), std::string::npos)
+      << summary.dump();
+  EXPECT_EQ(sets_received(), before);
+  EXPECT_EQ(state_of(3), "1") << "all or nothing";
+  // Garbage on the same topic: a clear error, nothing sent.
+  const auto junk_from = watch.mark();
+  watch.publish("pdu2mqtt/rack/set", R"({"outlets": {"99": "OFF"}})");
+  auto e = next_json("pdu2mqtt/rack/error", junk_from);
+  EXPECT_NE(e["error"].get<std::string>().find("no outlet 99"), std::string::npos) << e.dump();
+  EXPECT_EQ(sets_received(), before);
+}
+
+}  // namespace
+}  // namespace pdu2mqtt::test
