@@ -1,4 +1,5 @@
-// `pdu2mqtt outlet HOST N on|off|reboot`: one SET, then read back until the PDU confirms.
+// `pdu2mqtt outlet HOST N on|off|reboot|delayon|delayoff|cancel`: one SET, then read back until
+// the PDU confirms (a delayed command: until the PDU shows it pending).
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
@@ -25,6 +26,9 @@ struct outlet_options {
 cp::outlet_command command_for(const std::string& action) {
   if (action == "off") return cp::outlet_command::immediate_off;
   if (action == "reboot") return cp::outlet_command::immediate_reboot;
+  if (action == "delayon") return cp::outlet_command::delayed_on;
+  if (action == "delayoff") return cp::outlet_command::delayed_off;
+  if (action == "cancel") return cp::outlet_command::cancel_pending;
   return cp::outlet_command::immediate_on;
 }
 
@@ -73,6 +77,17 @@ awaitable<int> switch_outlet(snmp::client& client, snmp::target read, snmp::targ
               << (outcome->read_any ? device::to_string(outcome->confirmed) : "nothing") << "\n";
     co_return 1;
   }
+  if (outcome->scheduled) {
+    std::cout << "outlet " << options.outlet << " is " << device::to_string(outcome->confirmed)
+              << "; " << options.action << " is pending on the PDU (it acts after the outlet's "
+              << "delay)" << std::endl;
+    co_return 0;
+  }
+  if (command == cp::outlet_command::cancel_pending && outcome->confirmed_expected) {
+    std::cout << "outlet " << options.outlet << " is " << device::to_string(outcome->confirmed)
+              << "; nothing pending" << std::endl;
+    co_return 0;
+  }
   if (!outcome->confirmed_expected) {
     std::cerr << "pdu2mqtt outlet: outlet " << options.outlet << " still reports "
               << device::to_string(outcome->confirmed) << " after " << outcome->latency.count()
@@ -93,9 +108,10 @@ void add_outlet_command(CLI::App& app) {
   cmd->add_option("outlet", options->outlet, "outlet number, from 1")
       ->required()
       ->check(CLI::Range(1, 96));
-  cmd->add_option("action", options->action, "on, off or reboot")
+  cmd->add_option("action", options->action, "on, off, reboot, delayon, delayoff or cancel")
       ->required()
-      ->transform(CLI::IsMember({"on", "off", "reboot"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"on", "off", "reboot", "delayon", "delayoff", "cancel"},
+                                CLI::ignore_case));
   cmd->add_option("--read-community", options->read_community,
                   "community for reading the state back")
       ->capture_default_str();

@@ -1,4 +1,5 @@
-// `pdu2mqtt probe HOST`: reads identity, outlets and banks, prints a table or JSON.
+// `pdu2mqtt probe HOST`: reads identity, outlets, banks and everything capability detection
+// finds (the metrics the bridge would publish), prints a table or JSON.
 #include <CLI/CLI.hpp>
 #include <iomanip>
 #include <iostream>
@@ -39,12 +40,30 @@ void print_table(const device::snapshot& s, std::ostream& out) {
           << device::to_string(b.load) << "\n";
     }
   }
+  const auto& caps = s.caps;
+  out << "\ndetected   " << caps.phases << (caps.phases == 1 ? " phase" : " phases")
+      << (caps.outlet_metering ? ", metered outlets" : ", no outlet meters")
+      << (caps.ats ? ", ATS (two inputs)" : "") << (caps.environment ? ", environment sensor" : "")
+      << (caps.delayed_commands ? ", delayed outlet commands" : "") << "; " << caps.metrics.size()
+      << " readings\n";
+  if (caps.metrics.empty()) return;
+  out << "\n"
+      << std::setw(34) << "reading (topic below the PDU)"
+      << "value\n";
+  for (const auto& m : caps.metrics) {
+    const auto it = s.metrics.find(m.id);
+    std::string value =
+        it == s.metrics.end() ? "-" : device::payload_text(m.id.quantity, it->second);
+    if (!m.label.empty() && m.id.scope == device::scope::contact) value += "  (" + m.label + ")";
+    out << std::setw(34) << device::topic_suffix(m.id) << value << "\n";
+  }
 }
 
 }  // namespace
 
 void add_probe_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("probe", "Read a PDU's identity, outlets and banks once");
+  auto* cmd = app.add_subcommand(
+      "probe", "Read a PDU's identity, outlets, banks and every reading it has, once");
   auto options = std::make_shared<snmp_cli_options>();
   auto json_output = std::make_shared<bool>(false);
   options->add_to(*cmd, "public");

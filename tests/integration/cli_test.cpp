@@ -103,6 +103,32 @@ TEST(cli, outlet_off_then_on_is_confirmed_by_reading_back) {
   EXPECT_EQ(outlet_state(sim, 3), "1");
 }
 
+TEST(cli, outlet_delayed_off_is_reported_pending_and_cancel_clears_it) {
+  simulator_fixture sim;
+  auto delayed = pdu2mqtt_cli({"outlet", sim.endpoint(), "4", "delayoff"});
+  ASSERT_EQ(delayed.exit_code, 0) << delayed.stderr_text;
+  EXPECT_NE(delayed.stdout_text.find("delayoff is pending on the PDU"), std::string::npos)
+      << delayed.stdout_text;
+  auto cancel = pdu2mqtt_cli({"outlet", sim.endpoint(), "4", "cancel"});
+  ASSERT_EQ(cancel.exit_code, 0) << cancel.stderr_text;
+  EXPECT_NE(cancel.stdout_text.find("nothing pending"), std::string::npos) << cancel.stdout_text;
+  EXPECT_EQ(outlet_state(sim, 4), "1");
+}
+
+TEST(cli, probe_lists_every_reading_it_detected) {
+  simulator_fixture sim;
+  auto got = pdu2mqtt_cli({"probe", sim.endpoint()});
+  ASSERT_EQ(got.exit_code, 0) << got.stderr_text;
+  for (const char* line : {"detected", "input/voltage", "total/energy", "bank/1/power"}) {
+    EXPECT_NE(got.stdout_text.find(line), std::string::npos) << line << "\n" << got.stdout_text;
+  }
+  auto json_out = pdu2mqtt_cli({"probe", sim.endpoint(), "--json"});
+  ASSERT_EQ(json_out.exit_code, 0) << json_out.stderr_text;
+  auto j = nlohmann::json::parse(json_out.stdout_text);
+  EXPECT_GT(j["capabilities"]["metrics"].get<int>(), 0);
+  EXPECT_TRUE(j["input"].contains("voltage")) << j.dump();
+}
+
 TEST(cli, outlet_reboot_waits_for_off_and_on) {
   simulator_fixture sim({"--apply-delay-ms", "100", "--reboot-off-ms", "500"});
   auto got = pdu2mqtt_cli({"outlet", sim.endpoint(), "2", "reboot"});
