@@ -15,6 +15,7 @@
 
 #include "measure.hpp"
 #include "pdu2mqtt/pdu/cyberpower_profile.hpp"
+#include "pdu2mqtt/pdu/reader.hpp"
 #include "pdu2mqtt/snmp/client.hpp"
 #include "pdu2mqtt/snmp/message.hpp"
 #include "sections.hpp"
@@ -47,16 +48,20 @@ snmp::target target_for(std::uint16_t port, std::size_t max_varbinds) {
 // The poll as the bridge does it: request(s) encoded once, sent, answers decoded and parsed
 // into the model.
 awaitable<samples> poll_with_client(snmp::client& c, snmp::target t, std::vector<snmp::oid> oids,
-                                    int polls, int warmup) {
+                                    device::capabilities caps, int polls, int warmup) {
   samples out;
   std::vector<device::outlet> outlets(static_cast<std::size_t>(shape.outlets));
   std::vector<device::bank> banks(static_cast<std::size_t>(shape.banks));
+  std::map<device::metric_id, device::metric_value> metrics;
   const auto prepared = snmp::client::prepare_get(t, std::move(oids));  // as the poller does
   for (int i = 0; i < warmup + polls; ++i) {
     const auto started = clock::now();
     auto got = co_await c.async_get(t, prepared);
     if (!got) throw std::runtime_error("poll failed: " + got.err().to_string());
     device::parse_status(shape, std::span(*got).subspan(device::poll_header), outlets, banks);
+    device::parse_metrics(
+        caps, std::span(*got).subspan(device::poll_header + device::status_varbinds(shape)),
+        outlets, metrics);
     if (i >= warmup) out.add(clock::now() - started);
   }
   co_return out;
@@ -161,6 +166,7 @@ struct agent_figures {
 
 agent_figures measure_agent(const settings& s, asio::io_context& io, snmp::client& c,
                             std::uint16_t port, const std::vector<snmp::oid>& oids,
+                            const device::capabilities& caps,
                             const std::filesystem::path& oids_file) {
   agent_figures f;
   const int warmup = s.quick ? 20 : 100;
@@ -169,9 +175,10 @@ agent_figures measure_agent(const settings& s, asio::io_context& io, snmp::clien
   const int rounds = 4;
   for (int r = 0; r < rounds; ++r) {
     const int n = s.polls / rounds;
-    auto a = run(io, poll_with_client(c, target_for(port, fewest), oids, n, warmup), limit);
+    auto a = run(io, poll_with_client(c, target_for(port, fewest), oids, caps, n, warmup), limit);
     auto b = raw_udp_floor(port, oids, fewest, n, warmup);
-    auto a2 = run(io, poll_with_client(c, target_for(port, device_sized), oids, n, warmup), limit);
+    auto a2 =
+        run(io, poll_with_client(c, target_for(port, device_sized), oids, caps, n, warmup), limit);
     auto b2 = raw_udp_floor(port, oids, device_sized, n, warmup);
     f.ours.merge(a);
     f.floor.merge(b);
@@ -193,7 +200,13 @@ nlohmann::json poll_latency(const settings& s) {
       {"--outlets", "24", "--banks", "2", "--max-varbinds", "128", "--apply-delay-ms", "0"});
   asio::io_context io;
   auto c = snmp::client::create(io.get_executor());
-  const auto oids = device::poll_request(shape);
+  // The poll the bridge sends this unit: outlets and banks, then every reading capability
+  // detection found (input, totals, phase, bank power, cold start).
+  auto probed =
+      run(io, device::async_probe_capabilities(*c, target_for(sim.port(), fewest), shape));
+  if (!probed) throw std::runtime_error("capability probe: " + probed.err().to_string());
+  const auto caps = probed->caps;
+  const auto oids = device::poll_request(shape, caps);
   test::temp_dir dir;
   std::string listing;
   for (const auto& o : oids)
@@ -226,7 +239,7 @@ nlohmann::json poll_latency(const settings& s) {
   nlohmann::json out = {{"oids", oids.size()}, {"agents", nlohmann::json::object()}};
   for (const auto& [name, port] :
        {std::pair<std::string, std::uint16_t>{"simulate", sim.port()}, {"snmpd", snmpd.port()}}) {
-    const auto f = measure_agent(s, io, *c, port, oids, oids_file);
+    const auto f = measure_agent(s, io, *c, port, oids, caps, oids_file);
     const double ours = f.ours.median();
     const auto chunks = (oids.size() + device_sized - 1) / device_sized;
     const auto requests = (oids.size() + fewest - 1) / fewest;

@@ -1,7 +1,8 @@
-// `pdu2mqtt simulate`: a simulated CyberPower switched PDU answering SNMP v1/v2c on UDP until
+// `pdu2mqtt simulate`: a simulated CyberPower PDU answering SNMP v1/v2c on UDP until
 // SIGINT/SIGTERM. Prints one "listening" line per PDU once bound, which tests and demos wait
 // for. `--count N` serves N independent PDUs from one process on consecutive ports (or N free
-// ones), so a scale benchmark needs one simulator process, not a thousand.
+// ones), so a scale benchmark needs one simulator process, not a thousand. `--model` names a
+// preset (switched, metered, ats, three-phase, or their model numbers) to pick the family.
 // Fault knobs (late, lost, withheld and refused answers) start from options here and can be
 // changed at run time over SNMP; see sim::test_oids in pdu2mqtt/sim/simulator.hpp.
 #include <spdlog/spdlog.h>
@@ -48,11 +49,27 @@ struct simulate_options {
   bool drop_set_responses = false;
   std::string fail_sets_with = "none";
   std::uint32_t drop_next = 0;
+  bool ats_source_a_lost = false;
+  std::uint32_t contacts_abnormal = 0;
+  // Which of the options a preset also sets were given on the command line (they win).
+  bool outlets_given = false;
+  bool banks_given = false;
 };
 
-// The fault knobs' OIDs, for --help.
-constexpr const char* faults_help =
-    R"(Fault injection (for fault-tolerance tests). The options above set each knob's starting
+// The presets and the fault knobs' OIDs, for --help.
+constexpr const char* footer_help =
+    R"(Models (--model NAME, case-insensitive: a preset name or its model number):
+  switched    PDU41004    switched, 8 outlets, 2 banks, 15 A
+  metered     PDU81004    switched and metered by outlet, 8 outlets, 2 banks, 15 A; energy
+                          meter at 12.3 kWh; idle outlets read a phantom 0.1 A / 2 W (off)
+                          or 1 W (on, nothing drawn), as the real meters do
+  ats         PDU44005    switched ATS (inputs A 217 V, B 222 V), 10 outlets, 1 bank, 16 A,
+                          ENVIROSENSOR (20.70 C, 45.36 %, 4 dry contacts)
+  three-phase PDU3PH-SIM  three phases, 24 outlets, 6 banks (bank b on phase (b-1)%3+1), 32 A
+--outlets and --banks given on the command line override the preset's. Any other NAME only
+sets the model string of a switched PDU.
+
+Fault injection (for fault-tolerance tests). The options above set each knob's starting
 value; each is also an Integer32 at a private OID, readable with either community and
 settable at run time with the write community, e.g.
   snmpset -v2c -c private 127.0.0.1:16161 .1.3.6.1.4.1.99999.2.2.0 i 100
@@ -62,6 +79,10 @@ settable at run time with the write community, e.g.
   .1.3.6.1.4.1.99999.2.4.0  drop_seed           0..2147483647; writing it restarts the drops (--seed)
   .1.3.6.1.4.1.99999.2.5.0  fail_sets_with      0 = off, or an error-status 1..18 (--fail-sets-with)
   .1.3.6.1.4.1.99999.2.6.0  drop_next           0..1000000, counts down (--drop-next)
+  .1.3.6.1.4.1.99999.2.7.0  ats_source_a_lost   0|1: ATS input A fails; the unit runs on B,
+                            A reads 0 V and under-voltage, redundancy lost (--ats-source-a-lost)
+  .1.3.6.1.4.1.99999.2.8.0  contacts_abnormal   0..15: bit k = ENVIROSENSOR contact k+1 reads
+                            abnormal (--contacts-abnormal)
 Requests naming only OIDs under .1.3.6.1.4.1.99999 are never delayed, dropped or failed.
 Counters (Counter32, read-only) under .1.3.6.1.4.1.99999.1:
   .1.0 SETs applied  .2.0 SETs answered or refused  .3.0 requests received (lost ones too)
@@ -125,14 +146,22 @@ void raise_descriptor_limit(std::size_t needed) {
   ::setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+// --model: a preset's options, else a switched PDU with that model string. Options given on
+// the command line win over the preset's.
+sim::simulator_options base_options(const simulate_options& o) {
+  auto preset = sim::preset(o.model);
+  sim::simulator_options sim_options = preset.value_or(sim::simulator_options{});
+  if (!preset) sim_options.model = o.model;
+  if (!preset || o.outlets_given) sim_options.outlets = o.outlets;
+  if (!preset || o.banks_given) sim_options.banks = o.banks;
+  return sim_options;
+}
+
 // The n-th of --count PDUs (0-based) differs from the first by its serial, name and port.
 sim::simulator_options options_for(const simulate_options& o, std::size_t n) {
-  sim::simulator_options sim_options;
-  sim_options.outlets = o.outlets;
-  sim_options.banks = o.banks;
+  sim::simulator_options sim_options = base_options(o);
   sim_options.name = o.name;
   sim_options.serial = o.serial;
-  sim_options.model = o.model;
   sim_options.apply_delay = std::chrono::milliseconds(o.apply_delay_ms);
   sim_options.reboot_off_time = std::chrono::milliseconds(o.reboot_off_ms);
   sim_options.default_current_a = o.outlet_current_a;
@@ -147,6 +176,8 @@ sim::simulator_options options_for(const simulate_options& o, std::size_t n) {
       sim::parse_error_status(o.fail_sets_with)
           .value_or(snmp::errc{});  // validated by the option's check
   sim_options.faults.drop_next = o.drop_next;
+  sim_options.faults.ats_source_a_lost = o.ats_source_a_lost;
+  sim_options.faults.contacts_abnormal = o.contacts_abnormal;
   if (n > 0) {
     const auto suffix = "-" + std::to_string(n + 1);
     sim_options.name += suffix;
@@ -210,9 +241,13 @@ void run_simulator(const simulate_options& o) {
     }
   });
 
+  const auto& shape = served.front().pdu->options();
+  spdlog::info("simulated PDU{}: {} ({}), {} phase{}", o.count > 1 ? "s" : "", shape.model,
+               sim::family_name(shape.family), served.front().pdu->phases(),
+               served.front().pdu->phases() == 1 ? "" : "s");
   for (const auto& s : served) {
     std::cout << "simulated PDU listening on udp " << describe(s.agent->local_endpoint()) << " ("
-              << plural(o.outlets, "outlet") << ", " << plural(o.banks, "bank") << ")\n";
+              << plural(shape.outlets, "outlet") << ", " << plural(shape.banks, "bank") << ")\n";
   }
   std::cout << std::flush;
   io.run();
@@ -231,8 +266,8 @@ void run_simulator(const simulate_options& o) {
 
 void add_simulate_command(CLI::App& app) {
   auto options = std::make_shared<simulate_options>();
-  auto* cmd = app.add_subcommand(
-      "simulate", "Run a simulated CyberPower switched PDU (SNMP v1/v2c agent on UDP)");
+  auto* cmd =
+      app.add_subcommand("simulate", "Run a simulated CyberPower PDU (SNMP v1/v2c agent on UDP)");
   cmd->add_option("--listen", options->listen, "UDP HOST:PORT to answer on (port 0: any free port)")
       ->capture_default_str();
   cmd->add_option("--count", options->count,
@@ -240,12 +275,14 @@ void add_simulate_command(CLI::App& app) {
                   "ones); one 'listening' line each")
       ->check(CLI::Range(1, 20000))
       ->capture_default_str();
-  cmd->add_option("--outlets", options->outlets, "Number of switched outlets")
-      ->check(CLI::Range(1, 96))
-      ->capture_default_str();
-  cmd->add_option("--banks", options->banks, "Number of banks (outlets split evenly; 0 = none)")
-      ->check(CLI::Range(0, 12))
-      ->capture_default_str();
+  // No default shown: it is the model's (8 outlets, 2 banks for a model that is no preset).
+  auto* outlets = cmd->add_option("--outlets", options->outlets,
+                                  "Number of switched outlets (default: the model's, else 8)")
+                      ->check(CLI::Range(1, 96));
+  auto* banks = cmd->add_option("--banks", options->banks,
+                                "Number of banks (outlets split evenly; 0 = none; default: the "
+                                "model's, else 2)")
+                    ->check(CLI::Range(0, 12));
   cmd->add_option("--apply-delay-ms", options->apply_delay_ms,
                   "Delay before an immediate outlet command takes effect")
       ->check(CLI::Range(0, 600000))
@@ -265,7 +302,9 @@ void add_simulate_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--serial", options->serial, "Serial number (ePDUIdentSerialNumber)")
       ->capture_default_str();
-  cmd->add_option("--model", options->model, "Model number (ePDUIdentModelNumber)")
+  cmd->add_option("--model", options->model,
+                  "A preset (switched, metered, ats, three-phase, or its model number; see "
+                  "below), else the model number (ePDUIdentModelNumber) of a switched PDU")
       ->capture_default_str();
   cmd->add_option("--outlet-current-a", options->outlet_current_a,
                   "Current each outlet draws while on, in amps")
@@ -297,10 +336,21 @@ void add_simulate_command(CLI::App& app) {
                   "Drop the first N requests unanswered (then drop-percent applies)")
       ->check(CLI::Range(std::uint32_t{0}, sim::fault_options::max_drop_next))
       ->capture_default_str();
-  cmd->footer(faults_help);
-  cmd->callback([options] {
-    if (options->banks > options->outlets) {
-      throw CLI::ValidationError("--banks", "cannot exceed --outlets");
+  cmd->add_flag("--ats-source-a-lost", options->ats_source_a_lost,
+                "ATS: start with input A lost (the unit runs on B)");
+  cmd->add_option("--contacts-abnormal", options->contacts_abnormal,
+                  "ATS: ENVIROSENSOR contacts reading abnormal, a bitmask (1 = contact 1)")
+      ->check(CLI::Range(std::uint32_t{0}, sim::fault_options::max_contacts_abnormal))
+      ->capture_default_str();
+  cmd->footer(footer_help);
+  cmd->callback([options, outlets, banks] {
+    options->outlets_given = outlets->count() > 0;
+    options->banks_given = banks->count() > 0;
+    const auto shape = base_options(*options);
+    if (shape.banks > shape.outlets) {
+      throw CLI::ValidationError("--banks", "cannot exceed --outlets (" +
+                                                std::to_string(shape.outlets) + " for " +
+                                                shape.model + ")");
     }
     run_simulator(*options);
   });

@@ -1,5 +1,6 @@
-// The simulated CyberPower switched PDU: one sorted OID map (so GETNEXT and walks just work),
-// values read at request time, outlet commands applied later on the io_context's timers.
+// The simulated CyberPower PDU: one sorted OID map (so GETNEXT and walks just work), values
+// read at request time, outlet commands applied later on the io_context's timers. The load
+// tables, metering and the ATS / ENVIROSENSOR parts are built in their own files.
 #include "pdu2mqtt/sim/simulator.hpp"
 
 #include <spdlog/spdlog.h>
@@ -13,6 +14,8 @@
 #include <utility>
 #include <variant>
 
+#include "sim_internal.hpp"
+
 namespace pdu2mqtt::sim {
 
 namespace cp = cyberpower;
@@ -20,39 +23,13 @@ using snmp::errc;
 using snmp::oid;
 using snmp::value;
 
-namespace {
+using namespace detail;
 
-// Columns and scalars the bridge does not use but a real unit serves; the walk looks right.
-namespace extra {
-const oid ident_num_breakers = cp::epdu.child({1, 10, 0});
-const oid load_num_phases = cp::epdu.child({2, 1, 2, 0});
-const oid load_max_bank_load = cp::epdu.child({2, 1, 3, 0});
-const oid total_outlets = cp::epdu.child({3, 1, 4, 0});
-const oid monitored_outlets = cp::epdu.child({3, 1, 5, 0});
-const oid control_index = cp::epdu.child({3, 3, 1, 1, 1});
-const oid control_phase = cp::epdu.child({3, 3, 1, 1, 3});
-const oid control_bank = cp::epdu.child({3, 3, 1, 1, 5});
-const oid config_index = cp::epdu.child({3, 4, 1, 1, 1});
-const oid config_phase = cp::epdu.child({3, 4, 1, 1, 3});
-const oid config_power_on_time = cp::epdu.child({3, 4, 1, 1, 4});
-const oid config_power_off_time = cp::epdu.child({3, 4, 1, 1, 5});
-const oid config_reboot_duration = cp::epdu.child({3, 4, 1, 1, 6});
-const oid status_index = cp::epdu.child({3, 5, 1, 1, 1});
-const oid status_name = cp::epdu.child({3, 5, 1, 1, 2});
-const oid status_phase = cp::epdu.child({3, 5, 1, 1, 3});
-const oid bank_table_size = cp::epdu2.child({5, 1, 0});
-const oid bank_index = cp::epdu2.child({5, 4, 1, 1});
-const oid bank_module_index = cp::epdu2.child({5, 4, 1, 2});
-const oid bank_number = cp::epdu2.child({5, 4, 1, 3});
-}  // namespace extra
+namespace {
 
 constexpr std::size_t max_outlets = 96;  // ePDU2 outlet rows
 constexpr std::size_t max_banks = 12;    // ePDU2 bank rows
 constexpr std::size_t max_sys_string = 255;
-
-value integer(std::int64_t v) {
-  return static_cast<std::int32_t>(v);
-}
 
 value seconds(std::chrono::milliseconds d) {
   return static_cast<std::int32_t>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
@@ -126,6 +103,36 @@ void validate(const fault_options& f) {
     throw std::invalid_argument("drop-next must be 0.." +
                                 std::to_string(fault_options::max_drop_next));
   }
+  if (f.contacts_abnormal > fault_options::max_contacts_abnormal) {
+    throw std::invalid_argument("contacts-abnormal must be 0.." +
+                                std::to_string(fault_options::max_contacts_abnormal));
+  }
+}
+
+// Written so that NaN fails too. The bounds are whole numbers, printed as such.
+void check_range(double v, std::int64_t min, std::int64_t max, const char* what) {
+  if (!(v >= static_cast<double>(min) && v <= static_cast<double>(max))) {
+    throw std::invalid_argument(std::string(what) + " must be " + std::to_string(min) + ".." +
+                                std::to_string(max));
+  }
+}
+
+void validate(const simulator_options& o) {
+  check_range(o.input_voltage_v, 0, 500, "input voltage");
+  check_range(o.source_b_voltage_v, 0, 500, "source B voltage");
+  check_range(o.input_frequency_hz, 0, 100, "input frequency");
+  check_range(o.power_factor, 0, 1, "power factor");
+  // Served in tenths as a Gauge32.
+  check_range(o.start_energy_kwh, 0, 400000000, "start energy (kWh)");
+  check_range(o.coldstart_delay_s, -1, 300, "cold start delay (s)");
+  check_range(o.coldstart_state, 1, 2, "cold start state");
+  check_range(o.preferred_source, 1, 3, "preferred source");
+  check_range(o.temperature_c, -100, 200, "temperature (C)");
+  check_range(o.humidity_percent, 0, 100, "humidity (%)");
+  check_range(o.temperature_unit, 1, 2, "temperature unit");
+  check_range(o.default_current_a, 0, 1000, "outlet current (A)");
+  for (double a : o.outlet_current_a)
+    check_range(a, 0, 1000, "outlet current (A)");
 }
 
 // RFC 3416 section 3, in wire order from 1.
@@ -202,6 +209,7 @@ std::shared_ptr<simulator> simulator::create(asio::any_io_executor executor,
       options.delayed_on_time < ms::zero() || options.delayed_off_time < ms::zero()) {
     throw std::invalid_argument("delays must not be negative");
   }
+  validate(options);
   validate(options.faults);
   std::shared_ptr<simulator> self(new simulator(std::move(executor), std::move(options)));
   self->build();
@@ -211,7 +219,8 @@ std::shared_ptr<simulator> simulator::create(asio::any_io_executor executor,
 simulator::simulator(asio::any_io_executor executor, simulator_options options)
     : executor_(std::move(executor)),
       options_(std::move(options)),
-      started_(std::chrono::steady_clock::now()),
+      started_(options_.clock ? options_.clock() : std::chrono::steady_clock::now()),
+      energy_at_(started_),
       dice_(options_.faults.drop_seed) {
   const std::size_t n = options_.outlets;
   outlets_.resize(n);
@@ -219,8 +228,13 @@ simulator::simulator(asio::any_io_executor executor, simulator_options options)
     auto& o = outlets_[i];
     o.name = "Outlet" + std::to_string(i + 1);
     o.bank = options_.banks == 0 ? 0 : i * options_.banks / n + 1;
+    // Without banks the outlets are split over the phases the way they are over banks.
+    o.phase = o.bank != 0 ? phase_of_bank(o.bank) : i * phases() / n + 1;
     o.current_a = i < options_.outlet_current_a.size() ? options_.outlet_current_a[i]
                                                        : options_.default_current_a;
+    // Each outlet's meter holds its share, so the sums over banks, phases and the device
+    // start at the configured total.
+    o.energy_kwh = options_.start_energy_kwh / static_cast<double>(n);
     o.timer = std::make_unique<asio::steady_timer>(executor_);
   }
 }
@@ -256,7 +270,7 @@ void simulator::build() {
   add_scalar(cp::system::descr, [] { return value{std::string("CPS Power Distributed Unit")}; });
   add_scalar(cp::system::object_id, [] { return value{cp::epdu2}; });
   add_scalar(cp::system::up_time, [this] {
-    const auto elapsed = std::chrono::steady_clock::now() - started_;
+    const auto elapsed = now() - started_;
     const auto ticks = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() / 10;
     return value{snmp::time_ticks{static_cast<std::uint32_t>(ticks)}};
   });
@@ -284,15 +298,15 @@ void simulator::build() {
   add_scalar(cp::ident::serial, [this] { return value{options_.serial}; });
   add_scalar(cp::ident::device_rating_a, [this] { return integer(options_.rating_a); });
   add_scalar(cp::ident::num_outlets, [n] { return integer(n); });
-  add_scalar(cp::ident::num_phases, [] { return integer(1); });
+  const auto phase_count = static_cast<std::int64_t>(phases());
+  add_scalar(cp::ident::num_phases, [phase_count] { return integer(phase_count); });
   add_scalar(extra::ident_num_breakers, [] { return integer(0); });
 
-  add_scalar(extra::load_num_phases, [] { return integer(1); });
+  add_scalar(cp::load::num_phases, [phase_count] { return integer(phase_count); });
   add_scalar(extra::load_max_bank_load, [this] { return integer(options_.rating_a); });
   add_scalar(cp::counts::banks, [banks] { return integer(banks); });
   add_scalar(cp::counts::controlled_outlets, [n] { return integer(n); });
   add_scalar(extra::total_outlets, [n] { return integer(n); });
-  add_scalar(extra::monitored_outlets, [] { return integer(0); });
 
   for (std::size_t i = 0; i < o.outlets; ++i) {
     const auto row = static_cast<std::uint32_t>(i + 1);
@@ -301,7 +315,7 @@ void simulator::build() {
     auto state = [&out] { return integer(static_cast<std::int32_t>(out.state)); };
     auto bank = [&out] { return integer(static_cast<std::int64_t>(out.bank)); };
     auto index = [row] { return integer(row); };
-    auto phase = [] { return integer(1); };
+    auto phase = [&out] { return integer(static_cast<std::int64_t>(out.phase)); };
 
     add_cell(extra::control_index, row, index);
     add_cell(cp::outlet::control_name, row, name);
@@ -339,7 +353,7 @@ void simulator::build() {
     add_cell(cp::outlet::bank, row, bank);
   }
 
-  add_scalar(extra::bank_table_size, [banks] { return integer(banks); });
+  add_scalar(cp::table_size::bank, [banks] { return integer(banks); });
   // The bank table exists in the MIB even without rows: a GET there is noSuchInstance.
   for (const auto* column : {&extra::bank_index, &extra::bank_module_index, &extra::bank_number,
                              &cp::bank::load_state, &cp::bank::load}) {
@@ -351,17 +365,24 @@ void simulator::build() {
     add_cell(extra::bank_module_index, row, [] { return integer(1); });
     add_cell(extra::bank_number, row, [row] { return integer(row); });
     add_cell(cp::bank::load_state, row, [this, b] {
-      // ePDU2BankStatusLoadState: nearOverload(3) from 80 % of the rating, overload(4) at it.
-      const auto load = bank_load_deciamps(b);
       const auto rating = static_cast<std::uint32_t>(std::max(options_.rating_a, 0)) * 10;
-      if (load >= rating) return integer(4);
-      if (load * 10 >= rating * 8) return integer(3);
-      return integer(1);
+      return integer(load_state(bank_load_deciamps(b), rating));
     });
     add_cell(cp::bank::load, row,
              [this, b] { return value{snmp::gauge32{bank_load_deciamps(b)}}; });
   }
 
+  build_outlet_device();
+  build_load_tables();
+  build_metering();
+  if (o.family == family::ats) {
+    build_ats();
+    build_envirosensor();
+  }
+  build_test_oids();
+}
+
+void simulator::build_test_oids() {
   auto counter = [](std::uint64_t v) {
     return value{
         snmp::counter32{static_cast<std::uint32_t>(v)}};  // Counter32 wraps (RFC 2578 7.1.6)
@@ -407,6 +428,19 @@ void simulator::build() {
   add_knob(
       test_oids::drop_next, "drop_next", fault_options::max_drop_next, [&f] { return f.drop_next; },
       [&f](std::int32_t v) { f.drop_next = static_cast<std::uint32_t>(v); });
+  // Losing input A moves an ATS to B, whose voltage then feeds the outlets: the meter counts
+  // up to that moment at the old power.
+  add_knob(
+      test_oids::ats_source_a_lost, "ats_source_a_lost", 1,
+      [&f] { return f.ats_source_a_lost ? 1 : 0; },
+      [this, &f](std::int32_t v) {
+        accrue();
+        f.ats_source_a_lost = v != 0;
+      });
+  add_knob(
+      test_oids::contacts_abnormal, "contacts_abnormal", fault_options::max_contacts_abnormal,
+      [&f] { return f.contacts_abnormal; },
+      [&f](std::int32_t v) { f.contacts_abnormal = static_cast<std::uint32_t>(v); });
 }
 
 void simulator::add_knob(const oid& name, std::string what, std::int64_t max,
@@ -428,6 +462,7 @@ void simulator::add_knob(const oid& name, std::string what, std::int64_t max,
 
 void simulator::set_faults(const fault_options& faults) {
   validate(faults);
+  accrue();  // ats_source_a_lost may change the supply voltage, so the power
   options_.faults = faults;
   dice_ = drop_dice(faults.drop_seed);
 }
@@ -599,6 +634,7 @@ void simulator::schedule(std::size_t index, std::chrono::milliseconds after,
 }
 
 void simulator::switch_outlet(std::size_t index, cp::outlet_state state, bool done) {
+  accrue();
   auto& o = outlets_[index];
   if (o.state != state) {
     spdlog::info("simulated PDU: outlet {} is now {}", index + 1,

@@ -209,5 +209,68 @@ TEST_F(simulator_interop_test, unknown_oid_set_answers_like_snmpd) {
   EXPECT_EQ(reason(r), "(noSuchName) There is no such variable name in this MIB.");
 }
 
+// `--model ats` poses as the walk's PDU44005: net-snmp sees its ATS sources (whole volts, the
+// firmware's quirk), its ENVIROSENSOR, and the NULL cells of the bank row.
+TEST(simulator_models, ats_sources_and_sensor_as_net_snmp_sees_them) {
+  simulator_fixture ats{{"--model", "ats"}};
+  EXPECT_NE(ats.process().stdout_text().find("(10 outlets, 1 bank)\n"), std::string::npos)
+      << ats.process().output();
+  const auto walk =
+      net_snmp_tool("snmpwalk", "public", {"-On", ats.endpoint(), ".1.3.6.1.4.1.3808.1.1.6.9"});
+  ASSERT_EQ(walk.exit_code, 0) << all_output(walk);
+  const auto& out = walk.stdout_text;
+  EXPECT_NE(out.find(".1.3.6.1.4.1.3808.1.1.6.9.1.0 = INTEGER: 1\n"), std::string::npos) << out;
+  EXPECT_NE(out.find(".1.3.6.1.4.1.3808.1.1.6.9.4.1.3.1 = INTEGER: 1\n"), std::string::npos);
+  EXPECT_NE(out.find(".1.3.6.1.4.1.3808.1.1.6.9.4.1.5.1 = INTEGER: 217\n"), std::string::npos);
+  EXPECT_NE(out.find(".1.3.6.1.4.1.3808.1.1.6.9.4.1.6.1 = INTEGER: 222\n"), std::string::npos);
+  EXPECT_NE(out.find(".1.3.6.1.4.1.3808.1.1.6.9.4.1.16.1 = INTEGER: 2\n"), std::string::npos);
+  EXPECT_EQ(walk.stderr_text, "");
+
+  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.8.2.3.1.3.1"), "2070");
+  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.3.1.5.0"),
+            "\"PDU44005\"");
+  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.3.5.7.0"), "2179");
+  // ePDULoadStatus row 2 is bank 1: its apparent power is NULL, as on the real unit.
+  const auto bank_va = net_snmp_tool(
+      "snmpget", "public", {"-On", ats.endpoint(), ".1.3.6.1.4.1.3808.1.1.3.2.3.1.1.8.2"});
+  ASSERT_EQ(bank_va.exit_code, 0) << all_output(bank_va);
+  EXPECT_EQ(bank_va.stdout_text, ".1.3.6.1.4.1.3808.1.1.3.2.3.1.1.8.2 = NULL\n");
+
+  // The knob takes input A away: the unit runs on B.
+  const auto lose_a =
+      net_snmp_tool("snmpset", "private", {ats.endpoint(), ".1.3.6.1.4.1.99999.2.7.0", "i", "1"});
+  ASSERT_EQ(lose_a.exit_code, 0) << all_output(lose_a);
+  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.6.9.4.1.5.1"), "0");
+  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.6.9.4.1.3.1"), "2");
+}
+
+TEST(simulator_models, options_on_the_command_line_override_the_preset) {
+  simulator_fixture metered{{"--model", "pdu81004", "--outlets", "4"}};
+  EXPECT_NE(metered.process().stdout_text().find("(4 outlets, 2 banks)\n"), std::string::npos)
+      << metered.process().output();
+  EXPECT_EQ(snmp_get_value(metered.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.3.1.5.0"),
+            "\"PDU81004\"");
+  EXPECT_EQ(snmp_get_value(metered.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.3.3.1.5.0"), "4");
+  EXPECT_EQ(snmp_get_value(metered.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.6.6.2.4.1.3.4"),
+            "4");
+
+  // A name that is no preset only names the model of a switched PDU, as before presets.
+  simulator_fixture plain{{"--model", "PDU41001"}};
+  EXPECT_NE(plain.process().stdout_text().find("(8 outlets, 2 banks)\n"), std::string::npos);
+  EXPECT_EQ(snmp_get_value(plain.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.3.1.5.0"),
+            "\"PDU41001\"");
+  EXPECT_EQ(snmp_get_value(plain.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.3.3.1.5.0"), "0");
+
+  child_process too_few({PDU2MQTT_BINARY, "simulate", "--listen", "127.0.0.1:0", "--model",
+                         "three-phase", "--outlets", "4"});
+  // The preset's 6 banks do not fit on 4 outlets: a usage error (CLI11's validation status).
+  const auto status = too_few.wait(10s);
+  ASSERT_TRUE(status.has_value()) << too_few.output();
+  EXPECT_NE(*status, 0);
+  EXPECT_NE(too_few.stderr_text().find("--banks: cannot exceed --outlets (4 for PDU3PH-SIM)"),
+            std::string::npos)
+      << too_few.output();
+}
+
 }  // namespace
 }  // namespace pdu2mqtt::test

@@ -1,6 +1,8 @@
-// A simulated CyberPower switched PDU as an snmp::mib: identity scalars, outlets that switch a
-// moment after a SET (as real units do), bank loads that follow the outlets, and fault knobs
-// (late, lost and refused answers) settable over SNMP at run time. For demo and tests.
+// A simulated CyberPower PDU as an snmp::mib: identity scalars, outlets that switch a moment
+// after a SET (as real units do), loads, power and energy that follow the outlets, and fault
+// knobs (late, lost and refused answers, a lost ATS input, tripped contacts) settable over SNMP
+// at run time. One of four families (switched, metered-by-outlet, ATS, three-phase), each with
+// the quirks a real unit's firmware shows on the wire. For demo and tests.
 #pragma once
 
 #include <chrono>
@@ -78,6 +80,17 @@ inline const snmp::oid fail_sets_with{1, 3, 6, 1, 4, 1, 99999, 2, 5, 0};
 //   drop_percent is consulted, without drawing from it); counts down to 0. Deterministic
 //   loss, e.g. 1 = the next request's first attempt is lost and its retry answered.
 inline const snmp::oid drop_next{1, 3, 6, 1, 4, 1, 99999, 2, 6, 0};
+//
+// Device faults: what the unit reports, not what happens to requests. Served by every family,
+// they change only what the family has (the ATS source table, the ENVIROSENSOR contacts).
+//
+// ats_source_a_lost [--ats-source-a-lost], 0 or 1: input A fails. The ATS has moved to B
+//   (selected source 2), source A reads 0 V / 0 Hz with voltage and frequency status under (3),
+//   redundancy is lost (1); the outlets stay on, fed (and their voltage read) from B.
+inline const snmp::oid ats_source_a_lost{1, 3, 6, 1, 4, 1, 99999, 2, 7, 0};
+// contacts_abnormal [--contacts-abnormal MASK], 0..15: bit k set = dry contact k+1 reads
+//   abnormal (2) in envir2ContactStatus.
+inline const snmp::oid contacts_abnormal{1, 3, 6, 1, 4, 1, 99999, 2, 8, 0};
 }  // namespace test_oids
 
 // The knobs above; all off by default. Ranges as above.
@@ -88,10 +101,13 @@ struct fault_options {
   bool drop_set_responses = false;
   snmp::errc fail_sets_with{};  // value-initialised (0) = off
   std::uint32_t drop_next = 0;
+  bool ats_source_a_lost = false;
+  std::uint32_t contacts_abnormal = 0;  // bit k: contact k+1
 
   static constexpr std::chrono::milliseconds max_response_delay{600000};
   static constexpr std::uint32_t max_drop_seed = 2147483647;
   static constexpr std::uint32_t max_drop_next = 1000000;
+  static constexpr std::uint32_t max_contacts_abnormal = 15;
 };
 
 // "genErr", "noAccess", ... (RFC 3416 names), the number "5", or "0"/"none" for off: the
@@ -110,7 +126,23 @@ class drop_dice {
   std::uint64_t state_;
 };
 
+// Which kind of CyberPower unit is simulated. Every family serves the identity, the outlet
+// tables, the load tables (phases, banks, device totals: current, voltage, power, energy) and
+// the input voltage and frequency. Beyond that:
+//   switched     a switched PDU (PDU41xxx): outlet metering columns read 0, no metered rows.
+//   metered      switched and metered by outlet (PDU81xxx): per-outlet current, power and
+//                energy, legacy and ePDU2. Like the real meters it reads a phantom load where
+//                nothing flows: an off outlet 0.1 A and 2 W, an on outlet drawing nothing 1 W.
+//   ats          a switched ATS PDU (PDU44xxx, like the PDU44005 walk): inputs A and B in the
+//                ePDU2Source tables, an ENVIROSENSOR (temperature, humidity, 4 dry contacts).
+//   three_phase  3 phases; bank b sits on phase ((b-1) % 3) + 1.
+enum class family { switched, metered, ats, three_phase };
+
+// "switched", "metered", "ats", "three-phase".
+std::string_view family_name(family f) noexcept;
+
 struct simulator_options {
+  sim::family family = sim::family::switched;
   std::size_t outlets = 8;  // 1..96 (ePDU2 outlet rows)
   std::size_t banks = 2;    // 0..12 and at most outlets; outlets are split evenly, in order
   std::string name = "pdu2mqtt-sim";  // ePDUIdentName and sysName
@@ -135,12 +167,47 @@ struct simulator_options {
   std::vector<double> outlet_current_a;
   double default_current_a = 0.5;
 
+  // Supply: every phase at input_voltage_v (on an ATS: input A's voltage), 0..500 V.
+  double input_voltage_v = 230.0;
+  double input_frequency_hz = 50.0;  // 0..100 Hz
+  // Power = current x voltage x power_factor (0..1); apparent power = current x voltage.
+  double power_factor = 0.97;
+  // The energy meter: starts here (split evenly over the outlets) and counts the power drawn.
+  double start_energy_kwh = 0.0;
+  std::string energy_start_time = "01/15/2024 09:00:00";  // "MM/DD/YYYY hh:mm:ss", opaque
+  // ePDUOutletDevColdstartDelay (-1 never, 0..300 s) and ColdstartState (1 allOn, 2 previous):
+  // starting values; both are writable over SNMP and change nothing else here.
+  std::int32_t coldstart_delay_s = 0;
+  std::int32_t coldstart_state = 1;
+
+  // ats: input B's voltage (0..500 V) and the preferred source, writable over SNMP (1 A, 2 B,
+  // 3 none). The unit runs on the preferred source while it is present (A when none).
+  double source_b_voltage_v = 222.0;
+  std::int32_t preferred_source = 1;
+  // ats: the ENVIROSENSOR's readings, and the unit it reports temperatures in (envir2TempUnit:
+  // 1 celsius, 2 fahrenheit; writable over SNMP).
+  double temperature_c = 20.70;
+  double humidity_percent = 45.36;
+  std::int32_t temperature_unit = 1;
+
+  // Time for sysUpTime and the energy meter; empty = std::chrono::steady_clock::now. Tests
+  // give their own clock to let hours of consumption pass at once.
+  std::function<std::chrono::steady_clock::time_point()> clock;
+
   // Communities and the request varbind limit (12, dropped beyond, like the real firmware).
   snmp::agent_options agent;
 
   // Fault injection (see test_oids): the knobs' starting values.
   fault_options faults;
 };
+
+// The options of a known unit, by preset name or model number, case-insensitive:
+//   "switched"    / "PDU41004"    switched, 8 outlets, 2 banks, 15 A
+//   "metered"     / "PDU81004"    metered by outlet, 8 outlets, 2 banks, 15 A, meter at 12.3 kWh
+//   "ats"         / "PDU44005"    ATS, 10 outlets, 1 bank, 16 A, 217.9 V (the walk's unit)
+//   "three-phase" / "PDU3PH-SIM"  three-phase, 24 outlets, 6 banks, 32 A
+// nullopt for any other name. Everything else is simulator_options' default.
+std::optional<simulator_options> preset(std::string_view name);
 
 class simulator : public snmp::mib, public std::enable_shared_from_this<simulator> {
  public:
@@ -164,6 +231,15 @@ class simulator : public snmp::mib, public std::enable_shared_from_this<simulato
   const std::string& name_of(std::size_t outlet) const;
   std::size_t bank_of(std::size_t outlet) const;
   std::uint32_t bank_load_deciamps(std::size_t bank) const;
+  std::size_t phases() const noexcept;  // 3 on three_phase, else 1
+  std::size_t phase_of_bank(std::size_t bank) const;
+  std::size_t phase_of(std::size_t outlet) const;
+  // The voltage the outlets get: the input's, or on an ATS the selected source's.
+  double supply_voltage_v() const;
+  // ATS: 1 source A, 2 source B; 0 on other families.
+  std::int32_t selected_source() const;
+  // Energy counted so far, the starting value included.
+  double energy_kwh() const;
   std::uint64_t sets_accepted() const noexcept { return sets_accepted_; }
   std::uint64_t sets_received() const noexcept;
   const simulator_options& options() const noexcept { return options_; }
@@ -191,8 +267,16 @@ class simulator : public snmp::mib, public std::enable_shared_from_this<simulato
     bool pending = false;
     std::uint64_t generation = 0;  // bumped by every command: a stale timer completion is ignored
     std::size_t bank = 0;
+    std::size_t phase = 1;
     double current_a = 0;
+    mutable double energy_kwh = 0;  // up to energy_at_; reading the meter brings it up to date
     std::unique_ptr<asio::steady_timer> timer;
+  };
+  // Electrical sums over a set of outlets (true draw, not what a meter shows).
+  struct load {
+    double current_a = 0;
+    double power_w = 0;
+    double energy_kwh = 0;
   };
   struct entry {
     std::function<snmp::value()> read;
@@ -202,6 +286,18 @@ class simulator : public snmp::mib, public std::enable_shared_from_this<simulato
 
   simulator(asio::any_io_executor executor, simulator_options options);
   void build();
+  void build_outlet_device();
+  void build_load_tables();
+  void build_metering();
+  void build_ats();
+  void build_envirosensor();
+  void build_test_oids();
+  std::chrono::steady_clock::time_point now() const;
+  // Adds the energy drawn since the last call to every outlet; called before anything that
+  // changes the power, so the power is constant between two calls.
+  void accrue() const;
+  double draw_a(const outlet& o) const;  // what the outlet draws now
+  load sum(const std::function<bool(const outlet&)>& which) const;
   void add_scalar(const snmp::oid& name, std::function<snmp::value()> read,
                   std::function<snmp::errc(const snmp::value&, bool)> write = {});
   void add_cell(const snmp::oid& column, std::uint32_t row, std::function<snmp::value()> read,
@@ -218,6 +314,7 @@ class simulator : public snmp::mib, public std::enable_shared_from_this<simulato
   simulator_options options_;
   std::chrono::steady_clock::time_point started_;
   std::vector<outlet> outlets_;
+  mutable std::chrono::steady_clock::time_point energy_at_;
   std::map<snmp::oid, entry> entries_;
   std::set<snmp::oid> objects_;  // scalar and column OIDs: tells noSuchObject from noSuchInstance
   std::uint64_t sets_accepted_ = 0;
