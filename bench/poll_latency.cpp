@@ -1,5 +1,6 @@
 // Section 1: a full 24-outlet, 2-bank poll (counts, sysUpTime, every outlet's name, state,
-// pending flag and bank, every bank's load and load state: 103 OIDs), in process, against our
+// pending flag and bank, every bank's load and load state, and the 21 readings capability
+// detection finds on the simulated switched unit: 124 OIDs), in process, against our
 // simulator and against net-snmp's snmpd serving the same values. Baselines in the same run:
 // the raw UDP floor (the same request bytes sent and received, nothing encoded or decoded),
 // one GET per OID (what Home Assistant's SNMP integration does), and pysnmp.
@@ -30,8 +31,8 @@ namespace {
 using test::run;
 const device::counts shape{24, 2};
 // The fewest requests: a response must fit one Ethernet frame (1472 bytes of UDP payload, the
-// simulator's limit, like real agents'), which 103 varbinds of names and numbers do not; 52 a
-// request (two requests) do. Larger requests come back tooBig and get split anyway.
+// simulator's limit, like real agents'), which 124 varbinds of names and numbers do not; 52 a
+// request (three requests) do. Larger requests come back tooBig and get split anyway.
 constexpr std::size_t fewest = 52;
 constexpr std::size_t device_sized = 10;  // what real CyberPower agents accept (config default)
 
@@ -194,8 +195,8 @@ agent_figures measure_agent(const settings& s, asio::io_context& io, snmp::clien
 }  // namespace
 
 nlohmann::json poll_latency(const settings& s) {
-  std::cout << "\n== 1. Poll latency: 24 outlets, 2 banks (" << s.polls << " polls; "
-            << s.slow_polls << " for the slow baselines) ==\n";
+  std::cout << "\n== 1. Poll latency: 24 outlets, 2 banks and their readings (" << s.polls
+            << " polls; " << s.slow_polls << " for the slow baselines) ==\n";
   test::simulator_fixture sim(
       {"--outlets", "24", "--banks", "2", "--max-varbinds", "128", "--apply-delay-ms", "0"});
   asio::io_context io;

@@ -13,9 +13,13 @@
 #include <stdexcept>
 
 #include "measure.hpp"
+#include "pdu2mqtt/pdu/cyberpower_profile.hpp"
+#include "pdu2mqtt/pdu/reader.hpp"
 #include "peers.hpp"
 #include "sections.hpp"
 #include "support/mosquitto_fixture.hpp"
+#include "support/run_coroutine.hpp"
+#include "support/simulator_fixture.hpp"
 
 namespace pdu2mqtt::bench {
 namespace {
@@ -39,7 +43,22 @@ std::optional<poll_counters> read_counters(const std::filesystem::path& status) 
   return c;
 }
 
-nlohmann::json one_scale(const settings& s, int n, int max_varbinds) {
+// How many OIDs the bridge asks each simulated PDU per poll: its outlets and banks, then the
+// readings capability detection finds on the simulated switched unit.
+std::size_t poll_oids() {
+  test::simulator_fixture sim({"--outlets", "24", "--banks", "2"});
+  asio::io_context io;
+  auto c = snmp::client::create(io.get_executor());
+  snmp::target t;
+  t.endpoint = {asio::ip::make_address_v4("127.0.0.1"), sim.port()};
+  const device::counts shape{24, 2};
+  auto probed = test::run(io, device::async_probe_capabilities(*c, t, shape));
+  c->close();
+  if (!probed) throw std::runtime_error("capability probe: " + probed.err().to_string());
+  return device::poll_request(shape, probed->caps).size();
+}
+
+nlohmann::json one_scale(const settings& s, int n, int max_varbinds, std::size_t oids) {
   test::mosquitto_fixture broker;
   test::child_process sims;
   const auto ports =
@@ -136,7 +155,8 @@ nlohmann::json one_scale(const settings& s, int n, int max_varbinds) {
 
   const double cpu_pct = 100.0 * (after.cpu_seconds - before.cpu_seconds) / seconds;
   const double sim_cpu_pct = 100.0 * (sim_after.cpu_seconds - sim_before.cpu_seconds) / seconds;
-  const auto requests_per_poll = (103 + max_varbinds - 1) / max_varbinds;
+  const auto requests_per_poll = static_cast<int>(
+      (oids + static_cast<std::size_t>(max_varbinds) - 1) / static_cast<std::size_t>(max_varbinds));
   nlohmann::json out = {{"pdus", n},
                         {"max_varbinds", max_varbinds},
                         {"requests_per_poll", requests_per_poll},
@@ -174,8 +194,9 @@ nlohmann::json one_scale(const settings& s, int n, int max_varbinds) {
 }  // namespace
 
 nlohmann::json scale(const settings& s) {
-  std::cout << "\n== 3. Scale: one bridge, N PDUs (24 outlets, 2 banks: 103 OIDs a poll) at 1 s, "
-            << s.scale_seconds << " s each ==\n";
+  const auto oids = poll_oids();
+  std::cout << "\n== 3. Scale: one bridge, N PDUs (24 outlets, 2 banks and their readings: " << oids
+            << " OIDs a poll) at 1 s, " << s.scale_seconds << " s each ==\n";
   table t({{"PDUs", 6},
            {"req/poll", 8},
            {"bridge CPU", 12},
@@ -192,7 +213,7 @@ nlohmann::json scale(const settings& s) {
   nlohmann::json out = nlohmann::json::array();
   for (const int varbinds : s.scale_varbinds) {
     for (const int n : s.scale_pdus) {
-      auto r = one_scale(s, n, varbinds);
+      auto r = one_scale(s, n, varbinds, oids);
       const double cpu = r["cpu_percent"];
       const double rss_mb = r["peak_rss_kb"].get<double>() / 1024.0;
       std::string goal;
