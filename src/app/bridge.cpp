@@ -20,6 +20,15 @@ using nlohmann::json;
 namespace {
 
 constexpr std::string_view online_payload = "online";
+
+// Text from the PDU (outlet names, contact names) need not be UTF-8: a name typed as Latin-1
+// on the PDU's web page must not make serialization throw. Bad bytes become U+FFFD.
+std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+std::string dump(const nlohmann::ordered_json& j) {
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
 constexpr std::string_view offline_payload = "offline";
 
 std::string amps(double a) {
@@ -464,7 +473,7 @@ void bridge::publish_command_report(pdu_slot& slot, const device::command_report
       result["reported_name"] = r.name ? json(*r.name) : json();
     }
     if (step.step.outlet >= 1) {
-      link_->publish(layout_.outlet_result(slot.config.id, step.step.outlet), result.dump(),
+      link_->publish(layout_.outlet_result(slot.config.id, step.step.outlet), dump(result),
                      config_.mqtt.qos, false);
     }
     outlets[std::to_string(step.step.outlet)] = std::move(result);
@@ -475,7 +484,7 @@ void bridge::publish_command_report(pdu_slot& slot, const device::command_report
                     {"error", r.error ? json(*r.error) : json()},
                     {"latency_ms", r.latency.count()},
                     {"outlets", std::move(outlets)}};
-    link_->publish(layout_.pdu_result(slot.config.id), summary.dump(), config_.mqtt.qos, false);
+    link_->publish(layout_.pdu_result(slot.config.id), dump(summary), config_.mqtt.qos, false);
   }
   std::string what = req.new_name ? "outlet " + std::to_string(req.outlet()) + " RENAME" : "";
   for (const auto& step : r.steps) {
@@ -556,7 +565,7 @@ void bridge::publish_snapshot(const pdu_slot& slot, const device::snapshot& s) {
   auto state = device::to_json(s);
   state["id"] = slot.config.id;
   state["available"] = slot.poller && slot.poller->online();
-  link_->publish(layout_.state(slot.config.id), state.dump(), config_.mqtt.qos,
+  link_->publish(layout_.state(slot.config.id), dump(state), config_.mqtt.qos,
                  config_.mqtt.retain_state);
 }
 
@@ -590,7 +599,7 @@ void bridge::publish_info() {
     pdus.push_back(std::move(p));
   }
   json info = {{"version", version_string}, {"pdus", pdus}, {"config", redacted_json(config_)}};
-  publish_retained(layout_.bridge_info(), info.dump());
+  publish_retained(layout_.bridge_info(), dump(info));
 }
 
 void bridge::publish_error(pdu_slot& slot, const std::string& topic, const std::string& payload,
@@ -611,7 +620,7 @@ void bridge::publish_error(pdu_slot& slot, const std::string& topic, const std::
   }
   nlohmann::ordered_json e = {
       {"topic", printable_excerpt(topic, 256)}, {"payload", payload}, {"error", why}};
-  link_->publish(layout_.error(slot.config.id), e.dump(), config_.mqtt.qos, false);
+  link_->publish(layout_.error(slot.config.id), dump(e), config_.mqtt.qos, false);
 }
 
 void bridge::publish_error_summaries() {
@@ -629,7 +638,7 @@ void bridge::publish_error_summaries() {
                       "one by one: over " +
                       std::to_string(timing_.error_reports_per_s) + " error reports per second)"},
         {"suppressed", n}};
-    link_->publish(layout_.error(slot->config.id), e.dump(), config_.mqtt.qos, false);
+    link_->publish(layout_.error(slot->config.id), dump(e), config_.mqtt.qos, false);
   }
 }
 

@@ -89,7 +89,9 @@ void add_probe_command(CLI::App& app) {
       throw CLI::RuntimeError(1);
     }
     if (*json_output) {
-      std::cout << device::to_json(*snapshot).dump(2) << std::endl;
+      std::cout << device::to_json(*snapshot).dump(2, ' ', false,
+                                                   nlohmann::json::error_handler_t::replace)
+                << std::endl;
     } else {
       print_table(*snapshot, std::cout);
     }

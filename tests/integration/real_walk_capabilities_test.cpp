@@ -15,6 +15,7 @@
 //                (ePDU2OutletMeteredTableSize 0, ePDUOutletDevMonitoredOutlets 0)
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "pdu2mqtt/pdu/reader.hpp"
@@ -241,6 +242,47 @@ TEST_F(real_walk, the_bridge_publishes_every_reading_with_home_assistant_classes
       EXPECT_FALSE(comp.contains("unit_of_measurement")) << id;
     }
   }
+}
+
+// An outlet named on the PDU's web page in Latin-1 ("Outlet" + 0xE9): the name is not UTF-8,
+// and the bridge must still publish its JSON (U+FFFD for the bad byte), not stop polling.
+TEST(real_walk_variants, an_outlet_name_that_is_not_utf8_is_published_with_a_replacement) {
+  temp_dir dir;
+  std::ifstream in(snmpsim_fixture::default_recording());
+  std::string recording, line;
+  while (std::getline(in, line)) {
+    if (line == "1.3.6.1.4.1.3808.1.1.3.3.4.1.1.2.1|4|Outlet1") {
+      line = "1.3.6.1.4.1.3808.1.1.3.3.4.1.1.2.1|4x|4f75746c6574e9";
+    }
+    recording += line + "\n";
+  }
+  const auto path = dir.write_file("latin1.snmprec", recording);
+  snmpsim_fixture agent({path});
+  mosquitto_fixture broker;
+  mqtt_observer watch{broker.uri()};
+  ASSERT_TRUE(watch.wait_connected());
+  const auto config = dir.write_file("pdu2mqtt.json", R"({
+  "mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
+                                                          R"("},
+  "pdus": [{"id": "ats", "host": "127.0.0.1", "port": )" + std::to_string(agent.port()) +
+                                                          R"(,
+            "snmp": {"community": "latin1", "timeout_ms": 2000, "retries": 1},
+            "poll_interval_ms": 1000}]
+})");
+  child_process bridge;
+  bridge.start({PDU2MQTT_BINARY, "run", "--config", config.string()});
+  auto state = watch.wait_for("pdu2mqtt/ats/state", {}, 30s);
+  ASSERT_TRUE(state) << bridge.output();
+  const auto j = json::parse(state->payload);
+  EXPECT_EQ(j["outlets"][0]["name"], "Outlet\xef\xbf\xbd");
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/ats/outlet/1", "ON", 10s));
+  // Still polling: the bridge answers a refresh with a fresh state.
+  const auto from = watch.mark();
+  watch.publish("pdu2mqtt/ats/get", "");
+  watch.pump(3s);
+  EXPECT_TRUE(bridge.running()) << bridge.output();
+  EXPECT_EQ(bridge.output().find("poller stopped"), std::string::npos) << bridge.output();
+  (void)from;
 }
 
 }  // namespace
