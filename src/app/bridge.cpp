@@ -89,6 +89,7 @@ device::poller_settings poller_settings_from(const pdu_config& c,
   s.read_only = c.read_only;
   s.confirm_reboot = c.confirm_reboot;
   s.min_power_cycle_interval = c.min_power_cycle_interval;
+  s.capability_recheck = c.capability_recheck;  // seconds → milliseconds
   return s;
 }
 

@@ -328,7 +328,7 @@ constexpr auto mqtt_keys = std::to_array<std::string_view>(
 constexpr auto pdu_keys = std::to_array<std::string_view>(
     {"id", "name", "host", "port", "snmp", "poll_interval_ms", "max_varbinds",
      "offline_after_failures", "command_timeout_ms", "read_only", "protected_outlets",
-     "confirm_reboot", "min_power_cycle_interval_s", "max_commands_per_s"});
+     "confirm_reboot", "min_power_cycle_interval_s", "max_commands_per_s", "capability_recheck_s"});
 constexpr auto snmp_keys = std::to_array<std::string_view>(
     {"version", "community", "write_community", "timeout_ms", "retries"});
 
@@ -664,6 +664,12 @@ class validator {
       pdu.min_power_cycle_interval = std::chrono::seconds(require_int(v, p, 0, 86'400));
     } else if (key == "max_commands_per_s") {
       pdu.max_commands_per_s = static_cast<int>(require_int(v, p, 1, 1000));
+    } else if (key == "capability_recheck_s") {
+      const auto seconds = require_int(v, p, 0, 86'400);
+      if (seconds != 0 && seconds < 60) {
+        fail(p, "must be 0 (never) or 60 to 86400 seconds (got " + std::to_string(seconds) + ")");
+      }
+      pdu.capability_recheck = std::chrono::seconds(seconds);
     }
   }
 
@@ -836,7 +842,10 @@ constexpr std::string_view example_text =
       "min_power_cycle_interval_s": 0,
       // Commands accepted per second for this PDU (1 to 1000, bursts up to as many); the rest
       // are refused with one summary on <id>/error, so a flood never reaches the PDU.
-      "max_commands_per_s": 10
+      "max_commands_per_s": 10,
+      // Look again every this many seconds for readings the PDU has (an ENVIROSENSOR plugged
+      // in later); 0: only when the PDU is discovered, else 60 to 86400.
+      "capability_recheck_s": 600
     }
   ],
   // trace, debug, info, warn, error or off.
@@ -1022,6 +1031,7 @@ nlohmann::json redacted_json(const bridge_config& config) {
         {"min_power_cycle_interval_s",
          std::chrono::duration_cast<std::chrono::seconds>(p.min_power_cycle_interval).count()},
         {"max_commands_per_s", p.max_commands_per_s},
+        {"capability_recheck_s", p.capability_recheck.count()},
     });
   }
   return {

@@ -192,6 +192,10 @@ awaitable<void> poller::run() {
     const bool early = cycle_start < due;
     refresh_requested_ = false;
     bool polled = false;
+    if (discovered_ && settings_.capability_recheck.count() > 0 &&
+        cycle_start - probed_at_ >= settings_.capability_recheck) {
+      co_await recheck_capabilities();
+    }
     if (discovered_) {
       polled = co_await poll();
     } else {
@@ -307,6 +311,7 @@ awaitable<bool> poller::discover() {
   const auto before = current_;
   current_ = next;
   discovered_ = true;
+  probed_at_ = clock::now();
   poll_oids_ = poll_request(next.size, next.caps);
   poll_prepared_.reset();
   consecutive_failures_ = 0;
@@ -366,6 +371,27 @@ awaitable<bool> poller::poll() {
   }
   apply_status(std::move(next));
   co_return true;
+}
+
+awaitable<void> poller::recheck_capabilities() {
+  probed_at_ = clock::now();
+  const auto sizes_oids = probe_sizes_request();
+  auto sizes = co_await read(sizes_oids);
+  if (!sizes) co_return;  // the poll that follows notices a PDU that is gone
+  const auto plan = plan_probe(parse_probe_sizes(*sizes), current_->size);
+  auto cells = co_await read(plan.request);
+  if (!cells || !current_ || !discovered_) co_return;
+  auto probed = parse_probe(plan, *cells);
+  if (probed.caps == current_->caps) co_return;
+  spdlog::info("[{}] the PDU's readings changed: {} now (were {}); announcing them again",
+               settings_.id, probed.caps.metrics.size(), current_->caps.metrics.size());
+  const snapshot before = *current_;
+  current_->caps = std::move(probed.caps);
+  current_->metrics = std::move(probed.values);
+  poll_oids_ = poll_request(current_->size, current_->caps);
+  poll_prepared_.reset();
+  if (callbacks_.discovered) callbacks_.discovered(*current_, before);
+  if (callbacks_.state_changed) callbacks_.state_changed(*current_);
 }
 
 void poller::apply_status(snapshot next) {

@@ -268,7 +268,9 @@ INSTANTIATE_TEST_SUITE_P(unknown_keys, config_refusal, ::testing::Values(
           "config.json: pdus[0].colour: unknown key (known here: id, name, host, port, snmp, "
           "poll_interval_ms, max_varbinds, offline_after_failures, command_timeout_ms, "
           "read_only, protected_outlets, confirm_reboot, min_power_cycle_interval_s, "
-          "max_commands_per_s)"},
+          "max_commands_per_s, capability_recheck_s)"},
+  refusal{"capability_recheck_too_often", R"({"pdus": [{"id": "a", "host": "h", "capability_recheck_s": 5}]})",
+          "config.json: pdus[0].capability_recheck_s: must be 0 (never) or 60 to 86400 seconds (got 5)"},
   refusal{"pdu_snmp_key", R"({"pdus": [{"id": "a", "host": "h", "community": "x"}]})",
           R"(config.json: pdus[0].community: unknown key here; it belongs in a PDU's "snmp")"},
   refusal{"snmp", R"({"pdus": [{"id": "a", "host": "h", "snmp": {"auth": "sha"}}]})",

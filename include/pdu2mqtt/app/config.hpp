@@ -100,6 +100,8 @@ struct pdu_config {
   bool confirm_reboot = false;  // REBOOT needs {"state": "REBOOT", "confirm": true}
   std::chrono::seconds min_power_cycle_interval{0};  // between OFF/REBOOTs of one outlet
   int max_commands_per_s = 10;                       // per PDU; the burst allowance too
+  // Capability detection again this often (0: only when the PDU is discovered).
+  std::chrono::seconds capability_recheck{600};
 
   friend bool operator==(const pdu_config&, const pdu_config&) = default;
 };

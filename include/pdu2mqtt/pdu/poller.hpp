@@ -37,6 +37,9 @@ struct poller_settings {
   // so a flapping automation cannot power-cycle equipment over and over.
   std::chrono::milliseconds min_power_cycle_interval{0};
   std::size_t max_queued_commands = 16;
+  // Capability detection runs again this often (two small requests): an ENVIROSENSOR plugged
+  // in, or metering enabled by a firmware update, appears without a restart. 0: never.
+  std::chrono::milliseconds capability_recheck{std::chrono::minutes(10)};
 };
 
 // "ON", "OFF", "REBOOT", ...: as in payloads and result messages (action_name).
@@ -113,6 +116,7 @@ class poller : public std::enable_shared_from_this<poller> {
   awaitable<void> run();
   awaitable<bool> discover();
   awaitable<bool> poll();
+  awaitable<void> recheck_capabilities();
   awaitable<void> execute(command_request request);
   // The OIDs' values, in requests of effective_max_varbinds_; `prepared` (encoded for the same
   // OIDs) is used when it was prepared for that size.
@@ -146,6 +150,7 @@ class poller : public std::enable_shared_from_this<poller> {
   std::uint64_t sets_sent_ = 0;
   std::vector<snmp::oid> poll_oids_;                 // poll_request() for the discovered shape
   std::optional<snmp::prepared_get> poll_prepared_;  // poll_oids_, encoded once
+  std::chrono::steady_clock::time_point probed_at_;  // last capability detection
 };
 
 }  // namespace pdu2mqtt::device
