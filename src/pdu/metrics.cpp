@@ -189,25 +189,27 @@ std::string_view to_string(quantity q) noexcept {
 }
 
 std::string topic_suffix(const metric_id& id) {
-  std::string out(to_string(id.scope));
+  // Appended piece by piece: g++ 12 at -O3 warns (-Wrestrict, a false positive) about
+  // "literal" + std::string.
+  std::string out;
+  if (id.scope == scope::source_a || id.scope == scope::source_b) out.append("ats/");
+  out.append(to_string(id.scope));
   switch (id.scope) {
+    case scope::contact:
+      // One reading per contact: the contact's topic is its state.
+      out.append("/").append(std::to_string(id.index));
+      return out;
     case scope::phase:
     case scope::bank:
     case scope::outlet:
     case scope::sensor:
-      out += "/" + std::to_string(id.index);
-      break;
-    case scope::contact:
-      // One reading per contact: the contact's topic is its state.
-      return out + "/" + std::to_string(id.index);
-    case scope::source_a:
-    case scope::source_b:
-      out = "ats/" + out;
+      out.append("/").append(std::to_string(id.index));
       break;
     default:
       break;
   }
-  return out + "/" + std::string(to_string(id.quantity));
+  out.append("/").append(to_string(id.quantity));
+  return out;
 }
 
 }  // namespace pdu2mqtt::device
