@@ -7,6 +7,7 @@
 #include <functional>
 #include <iostream>
 
+#include "memory_trimmer.hpp"
 #include "pdu2mqtt/app/bridge.hpp"
 #include "pdu2mqtt/app/commands.hpp"
 #include "pdu2mqtt/app/logging.hpp"
@@ -87,12 +88,14 @@ void add_run_command(CLI::App& app) {
     auto b = bridge::create(io.get_executor(), std::move(*config));
     std::optional<status_writer> status;
     if (!status_path->empty()) status.emplace(io, *status_path, b);
+    memory_trimmer trimmer(io);
     asio::signal_set signals(io, SIGINT, SIGTERM);
     asio::signal_set hangup(io, SIGHUP);
     signals.async_wait([&](std::error_code ec, int signal_number) {
       if (ec) return;
       spdlog::info("signal {} received; stopping", signal_number);
       hangup.cancel();
+      trimmer.stop();
       if (status) status->stop();
       b->stop();
       io.stop();
@@ -116,6 +119,7 @@ void add_run_command(CLI::App& app) {
     wait_for_hangup();
     b->start();
     if (status) status->start();
+    trimmer.start();
     io.run();
   });
 }

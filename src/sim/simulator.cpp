@@ -253,13 +253,18 @@ void simulator::add_scalar(const oid& name, std::function<value()> read,
                            std::function<errc(const value&, bool)> write) {
   oid object(std::vector<std::uint32_t>(name.arcs().begin(), name.arcs().end() - 1));
   objects_.insert(std::move(object));
-  entries_[name] = entry{std::move(read), std::move(write)};
+  auto& e = entries_[name];
+  e = entry{std::move(read), std::move(write)};
+  index_[name] = &e;
 }
 
 void simulator::add_cell(const oid& column, std::uint32_t row, std::function<value()> read,
                          std::function<errc(const value&, bool)> write) {
   objects_.insert(column);
-  entries_[column.child(row)] = entry{std::move(read), std::move(write)};
+  auto name = column.child(row);
+  auto& e = entries_[name];
+  e = entry{std::move(read), std::move(write)};
+  index_[std::move(name)] = &e;
 }
 
 void simulator::build() {
@@ -504,8 +509,17 @@ snmp::fault_plan simulator::plan_faults(std::span<const std::uint8_t> datagram) 
   return {};
 }
 
+std::size_t simulator::oid_hash::operator()(const snmp::oid& o) const noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a over the arcs
+  for (const auto arc : o.arcs()) {
+    h ^= arc;
+    h *= 0x100000001b3ull;
+  }
+  return static_cast<std::size_t>(h);
+}
+
 value simulator::get(const oid& name) const {
-  if (auto it = entries_.find(name); it != entries_.end()) return it->second.read();
+  if (auto it = index_.find(name); it != index_.end()) return it->second->read();
   // RFC 3416 4.2.1: noSuchInstance when the object type exists (a scalar's or column's OID is a
   // prefix of the name), noSuchObject otherwise.
   oid prefix;

@@ -117,6 +117,7 @@ class poller : public std::enable_shared_from_this<poller> {
   awaitable<bool> discover();
   awaitable<bool> poll();
   awaitable<void> recheck_capabilities();
+  void prepare_poll(std::vector<snmp::oid> oids);
   awaitable<void> execute(command_request request);
   // The OIDs' values, in requests of effective_max_varbinds_; `prepared` (encoded for the same
   // OIDs) is used when it was prepared for that size.
@@ -148,8 +149,8 @@ class poller : public std::enable_shared_from_this<poller> {
   std::uint64_t polls_failed_ = 0;
   std::uint64_t polls_missed_ = 0;
   std::uint64_t sets_sent_ = 0;
-  std::vector<snmp::oid> poll_oids_;                 // poll_request() for the discovered shape
-  std::optional<snmp::prepared_get> poll_prepared_;  // poll_oids_, encoded once
+  // poll_request() for the discovered shape, encoded once for effective_max_varbinds_.
+  std::optional<snmp::prepared_get> poll_prepared_;
   std::chrono::steady_clock::time_point probed_at_;  // last capability detection
 };
 
