@@ -174,7 +174,8 @@ TEST(command, error_category_names_itself) {
   EXPECT_STREQ(command_category().name(), "command");
   EXPECT_EQ(make_error_code(command_errc::no_such_outlet).message(), "no such outlet");
   EXPECT_EQ(parse_outlet_command("TOGGLE").err().to_string(),
-            "unknown command: unknown command 'TOGGLE': expected ON, OFF, REBOOT, DELAYON, DELAYOFF or CANCEL");
+            "unknown command: unknown command 'TOGGLE': expected ON, OFF, REBOOT, DELAYON, "
+            "DELAYOFF or CANCEL");
 }
 
 // ---------------------------------------------------------------------------------------------
