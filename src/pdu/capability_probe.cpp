@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "pdu2mqtt/pdu/cyberpower_oids.hpp"
+#include "pdu2mqtt/pdu/cyberpower_profile.hpp"
 
 namespace pdu2mqtt::device {
 
@@ -24,13 +25,7 @@ constexpr int max_sensors = 8;
 constexpr int max_contacts = 32;
 
 const snmp::value& at(std::span<const varbind> vbs, std::size_t i) {
-  static const snmp::value absent = snmp::no_such_object{};
-  return i < vbs.size() ? vbs[i].value : absent;
-}
-
-int size_at(std::span<const varbind> vbs, std::size_t i, int max) {
-  const auto n = snmp::as_integer(at(vbs, i)).value_or(0);
-  return static_cast<int>(std::clamp<std::int64_t>(n, 0, max));
+  return value_at(vbs, i);
 }
 
 std::uint32_t row(int n) {
@@ -81,16 +76,16 @@ std::vector<oid> probe_sizes_request() {
 
 table_sizes parse_probe_sizes(std::span<const varbind> vbs) {
   table_sizes s;
-  s.legacy_phases = size_at(vbs, 0, 3);
-  s.devices = size_at(vbs, 1, 4);
-  s.phases = size_at(vbs, 2, max_phases);
-  s.metered_outlets = size_at(vbs, 3, max_metered_outlets);
-  s.monitored_outlets = size_at(vbs, 4, max_metered_outlets);
-  s.sources = size_at(vbs, 5, 4);
-  s.temperature_sensors = size_at(vbs, 6, max_sensors);
+  s.legacy_phases = count_at(vbs, 0, 3);
+  s.devices = count_at(vbs, 1, 4);
+  s.phases = count_at(vbs, 2, max_phases);
+  s.metered_outlets = count_at(vbs, 3, max_metered_outlets);
+  s.monitored_outlets = count_at(vbs, 4, max_metered_outlets);
+  s.sources = count_at(vbs, 5, 4);
+  s.temperature_sensors = count_at(vbs, 6, max_sensors);
   s.fahrenheit = snmp::as_integer(at(vbs, 7)) == 2;
-  s.humidity_sensors = size_at(vbs, 8, max_sensors);
-  s.contacts = size_at(vbs, 9, max_contacts);
+  s.humidity_sensors = count_at(vbs, 8, max_sensors);
+  s.contacts = count_at(vbs, 9, max_contacts);
   s.outlet_delays = snmp::as_integer(at(vbs, 10)).has_value();
   return s;
 }

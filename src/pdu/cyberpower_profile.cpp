@@ -25,12 +25,17 @@ std::optional<std::int64_t> number(const snmp::value& v) {
   return snmp::as_integer(v);
 }
 
-int count(const snmp::value& v, int max) {
-  auto n = number(v).value_or(0);
-  return static_cast<int>(std::clamp<std::int64_t>(n, 0, max));
+}  // namespace
+
+const snmp::value& value_at(std::span<const varbind> vbs, std::size_t i) noexcept {
+  static const snmp::value absent = snmp::no_such_object{};
+  return i < vbs.size() ? vbs[i].value : absent;
 }
 
-}  // namespace
+int count_at(std::span<const varbind> vbs, std::size_t i, int max) noexcept {
+  const auto n = number(value_at(vbs, i)).value_or(0);
+  return static_cast<int>(std::clamp<std::int64_t>(n, 0, max));
+}
 
 std::vector<oid> identity_request() {
   return {cp::system::descr,
@@ -51,10 +56,7 @@ std::vector<oid> identity_request() {
 
 identity_and_counts parse_identity(std::span<const varbind> vbs) {
   identity_and_counts out;
-  const auto at = [&](std::size_t i) -> const snmp::value& {
-    static const snmp::value absent = snmp::no_such_object{};
-    return i < vbs.size() ? vbs[i].value : absent;
-  };
+  const auto at = [&](std::size_t i) -> const snmp::value& { return value_at(vbs, i); };
   auto& id = out.id;
   id.sys_descr = text(at(0));
   if (const auto* o = std::get_if<oid>(&at(1))) id.sys_object_id = o->to_string();
@@ -77,10 +79,8 @@ std::vector<oid> counts_request() {
 }
 
 counts parse_counts(std::span<const varbind> vbs) {
-  static const snmp::value absent = snmp::no_such_object{};
   // The MIB allows 24 outlets in the legacy table and 96 rows in ePDU2; 12 banks.
-  return {.outlets = count(vbs.size() > 0 ? vbs[0].value : absent, 96),
-          .banks = count(vbs.size() > 1 ? vbs[1].value : absent, 12)};
+  return {.outlets = count_at(vbs, 0, 96), .banks = count_at(vbs, 1, 12)};
 }
 
 power_state parse_power_state(const snmp::value& v) {
@@ -108,10 +108,7 @@ std::vector<oid> status_request(const counts& size) {
 
 void parse_status(const counts& size, std::span<const varbind> vbs, std::vector<outlet>& outlets,
                   std::vector<bank>& banks) {
-  const auto at = [&](std::size_t i) -> const snmp::value& {
-    static const snmp::value absent = snmp::no_such_object{};
-    return i < vbs.size() ? vbs[i].value : absent;
-  };
+  const auto at = [&](std::size_t i) -> const snmp::value& { return value_at(vbs, i); };
   outlets.resize(static_cast<std::size_t>(size.outlets));
   banks.resize(static_cast<std::size_t>(size.banks));
   std::size_t i = 0;

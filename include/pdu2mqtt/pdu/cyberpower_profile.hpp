@@ -11,6 +11,12 @@
 
 namespace pdu2mqtt::device {
 
+// The i-th answer's value, or noSuchObject past the end: parsers never index out of range,
+// whatever an agent sent back.
+const snmp::value& value_at(std::span<const snmp::varbind> varbinds, std::size_t i) noexcept;
+// A table size or count, clamped to 0..max (absent: 0).
+int count_at(std::span<const snmp::varbind> varbinds, std::size_t i, int max) noexcept;
+
 // Identity scalars followed by the two table sizes, in this order.
 std::vector<snmp::oid> identity_request();
 struct identity_and_counts {
