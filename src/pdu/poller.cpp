@@ -542,6 +542,20 @@ awaitable<void> poller::execute(command_request request) {
       // a failed poll. Without this, a stream of commands to a dead PDU kept it "online".
       poll_failed(*outcomes->front().lost_answer);
     }
+    // A part the PDU refused, or whose fate is unknown, ends the command: the parts after it
+    // are not sent, so a whole-PDU command never carries on past a failure.
+    const bool part_failed = !outcomes || (!outcomes->empty() && outcomes->front().lost_answer);
+    if (part_failed && first + per_set < request.steps.size()) {
+      for (std::size_t i = first + per_set; i < request.steps.size(); ++i) {
+        const auto& step = request.steps[i];
+        const auto& outlet = current_->outlets[static_cast<std::size_t>(step.outlet - 1)];
+        r.steps.push_back({.step = step,
+                           .state = outlet.state,
+                           .pending = outlet.command_pending,
+                           .error = "not sent: an earlier part of this command failed"});
+      }
+      break;
+    }
   }
   r.latency = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - received);
   r.ok = std::all_of(r.steps.begin(), r.steps.end(), [](const step_report& s) { return s.ok; });

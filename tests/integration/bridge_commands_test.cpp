@@ -36,7 +36,8 @@ class bridge_commands : public ::testing::Test {
   "pdus": [{"id": "rack", "host": "127.0.0.1", "port": )" + std::to_string(port) +
                                                             R"(,
             "snmp": {"timeout_ms": 300, "retries": 1},
-            "poll_interval_ms": 300, "protected_outlets": [1]}]
+            "poll_interval_ms": 300, "protected_outlets": [1])" +
+                                                            pdu_extra() + R"(}]
 })");
     bridge.start({PDU2MQTT_BINARY, "run", "--config", config.string()});
     ASSERT_TRUE(watch.wait_connected());
@@ -44,6 +45,8 @@ class bridge_commands : public ::testing::Test {
         << bridge.output();
     ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/rack/outlet/8", "ON", 5s));
   }
+
+  virtual std::string pdu_extra() const { return ""; }
 
   std::string state_of(int n) {
     return snmp_get_value(pdu->endpoint(), "public", outlet_state_oid + std::to_string(n));
@@ -169,6 +172,44 @@ TEST_F(bridge_commands, whole_pdu_command_with_one_refused_outlet_sends_nothing)
   auto e = next_json("pdu2mqtt/rack/error", junk_from);
   EXPECT_NE(e["error"].get<std::string>().find("no outlet 99"), std::string::npos) << e.dump();
   EXPECT_EQ(sets_received(), before);
+}
+
+// A PDU that takes two varbinds a request: a whole-PDU command goes out in parts of two, and a
+// part the PDU refuses ends it.
+class bridge_commands_small_requests : public bridge_commands {
+ protected:
+  std::string pdu_extra() const override { return R"(, "max_varbinds": 2)"; }
+};
+
+TEST_F(bridge_commands_small_requests, a_larger_command_goes_out_in_parts) {
+  const int before = sets_received();
+  const auto from = watch.mark();
+  watch.publish("pdu2mqtt/rack/set", R"({"outlets": {"2": "OFF", "3": "OFF", "4": "OFF"}})");
+  auto summary = next_json("pdu2mqtt/rack/result", from);
+  ASSERT_FALSE(summary.is_null()) << bridge.output();
+  EXPECT_EQ(summary["ok"], true) << summary.dump();
+  EXPECT_EQ(sets_received() - before, 2) << "outlets 2 and 3, then 4";
+  for (int n : {2, 3, 4})
+    EXPECT_EQ(state_of(n), "2") << n;
+}
+
+TEST_F(bridge_commands_small_requests, a_refused_part_stops_the_rest) {
+  auto knob = net_snmp_tool("snmpset", "private",
+                            {pdu->endpoint(), "1.3.6.1.4.1.99999.2.5.0", "i", "5"});  // genErr
+  ASSERT_EQ(knob.exit_code, 0) << knob.stderr_text;
+  const int before = sets_received();
+  const auto from = watch.mark();
+  watch.publish("pdu2mqtt/rack/set", R"({"outlets": {"2": "OFF", "3": "OFF", "4": "OFF"}})");
+  auto summary = next_json("pdu2mqtt/rack/result", from);
+  ASSERT_FALSE(summary.is_null()) << bridge.output();
+  EXPECT_EQ(summary["ok"], false);
+  EXPECT_NE(summary["outlets"]["2"]["error"].get<std::string>().find("refused"), std::string::npos)
+      << summary.dump();
+  EXPECT_NE(summary["outlets"]["4"]["error"].get<std::string>().find("not sent"), std::string::npos)
+      << summary.dump();
+  EXPECT_EQ(sets_received() - before, 1) << "the second part was never sent";
+  for (int n : {2, 3, 4})
+    EXPECT_EQ(state_of(n), "1") << n;
 }
 
 }  // namespace
