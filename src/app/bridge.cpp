@@ -230,6 +230,7 @@ void bridge::retire_slot(const slot_ptr& slot, bool remove_from_mqtt) {
       publish_retained(layout_.bank_current(id, b.number), "");
       publish_retained(layout_.bank_load_state(id, b.number), "");
     }
+    publish_retained(layout_.last_boot(id), "");
     for (const auto& m : slot->announced->caps.metrics) {
       publish_retained(layout_.pdu(id) + "/" + device::topic_suffix(m.id), "");
     }
@@ -537,6 +538,7 @@ void bridge::publish_readings(pdu_slot& slot, const device::snapshot& s) {
   };
   for (const auto& o : s.outlets)
     publish(layout_.outlet_name(id, o.number), o.name);
+  if (s.id.booted_at) publish(layout_.last_boot(id), device::iso8601_utc(*s.id.booted_at));
   for (const auto& b : s.banks) {
     if (b.load != device::load_state::unknown) {
       publish(layout_.bank_load_state(id, b.number), std::string(device::to_string(b.load)));

@@ -409,6 +409,13 @@ plan make_plan(const discovery_settings& settings, const pdu_entry& entry,
                {key::options, device::words_of(device::quantity::load_state)}});
     }
   }
+  if (s.id.booted_at) {
+    // A restart of the PDU shows as a new time here (and is re-read at once by the bridge).
+    add("device_last_boot", "sensor", "Last boot",
+        json{{key::device_class, "timestamp"},
+             {key::state_topic, layout.last_boot(entry.id)},
+             {key::entity_category, "diagnostic"}});
+  }
   for (const auto& m : s.caps.metrics) {
     const auto shape = shape_of(m);
     const auto topic = layout.pdu(entry.id) + "/" + device::topic_suffix(m.id);

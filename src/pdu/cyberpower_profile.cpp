@@ -3,6 +3,7 @@
 #include "pdu2mqtt/pdu/cyberpower_profile.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace pdu2mqtt::device {
 
@@ -60,7 +61,13 @@ identity_and_counts parse_identity(std::span<const varbind> vbs) {
   auto& id = out.id;
   id.sys_descr = text(at(0));
   if (const auto* o = std::get_if<oid>(&at(1))) id.sys_object_id = o->to_string();
-  if (const auto* t = std::get_if<snmp::time_ticks>(&at(2))) id.uptime_ticks = t->value;
+  if (const auto* t = std::get_if<snmp::time_ticks>(&at(2))) {
+    id.uptime_ticks = t->value;
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    id.booted_at = now - static_cast<std::int64_t>(t->value / 100);
+  }
   id.sys_name = text(at(3));
   id.sys_location = text(at(4));
   id.sys_contact = text(at(5));

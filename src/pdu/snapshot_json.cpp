@@ -1,6 +1,8 @@
 // Snapshot → JSON. Absent readings are null or left out, never a made-up zero.
 #include "pdu2mqtt/pdu/snapshot_json.hpp"
 
+#include <ctime>
+
 namespace pdu2mqtt::device {
 
 namespace {
@@ -46,6 +48,15 @@ json numbered(const snapshot& s, scope where) {
 
 }  // namespace
 
+std::string iso8601_utc(std::int64_t unix_seconds) {
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S+00:00", &utc);
+  return text;
+}
+
 nlohmann::json to_json(const snapshot& s) {
   json identity = {{"name", s.id.name},
                    {"model", s.id.model},
@@ -58,6 +69,7 @@ nlohmann::json to_json(const snapshot& s) {
                    {"sys_location", s.id.sys_location},
                    {"sys_contact", s.id.sys_contact},
                    {"uptime_s", s.id.uptime_ticks ? json(*s.id.uptime_ticks / 100) : json()},
+                   {"booted_at", s.id.booted_at ? json(iso8601_utc(*s.id.booted_at)) : json()},
                    {"rating_a", s.id.rating_a ? json(*s.id.rating_a) : json()}};
   json outlets = json::array();
   for (const auto& o : s.outlets) {

@@ -15,6 +15,7 @@
 //                (ePDU2OutletMeteredTableSize 0, ePDUOutletDevMonitoredOutlets 0)
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -190,6 +191,15 @@ TEST_F(real_walk, the_bridge_publishes_every_reading_with_home_assistant_classes
   ASSERT_TRUE(kept);
   EXPECT_TRUE(kept->retained);
   EXPECT_TRUE(watch.on_topic("pdu2mqtt/ats/bank/1/energy").empty());
+  // sysUpTime 161500 ticks: the PDU started 1615 s before the bridge read it.
+  auto boot = watch.wait_for("pdu2mqtt/ats/device/last_boot", {}, 5s);
+  ASSERT_TRUE(boot);
+  std::tm t{};
+  ASSERT_NE(strptime(boot->payload.c_str(), "%Y-%m-%dT%H:%M:%S+00:00", &t), nullptr)
+      << boot->payload;
+  const auto booted = static_cast<long>(timegm(&t));
+  const auto expected_boot = static_cast<long>(std::time(nullptr)) - 1615;
+  EXPECT_NEAR(booted, expected_boot, 60) << boot->payload;
 
   // Device serial is "...cut..." in the recording: the object id is made topic-safe.
   std::optional<mqtt::message> discovery;
@@ -227,6 +237,7 @@ TEST_F(real_walk, the_bridge_publishes_every_reading_with_home_assistant_classes
   expect_component("sensor_1_temperature", "temperature", "°C", "measurement");
   expect_component("sensor_1_humidity", "humidity", "%", "measurement");
   expect_component("device_cold_start_delay", "duration", "s", nullptr);
+  expect_component("device_last_boot", "timestamp", nullptr, nullptr);
   EXPECT_EQ(c["device_cold_start_delay"]["entity_category"], "diagnostic");
   EXPECT_EQ(c["bank_1_load_state"]["options"],
             json::array({"normal", "low", "nearOverload", "overload"}));

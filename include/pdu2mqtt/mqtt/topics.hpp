@@ -24,6 +24,7 @@ namespace pdu2mqtt::topics {
 // <base>/<id>/bank/<n>/current   amps, retained
 // <base>/<id>/bank/<n>/load_state  normal|low|nearOverload|overload, retained
 // <base>/<id>/<metric>           every other reading (device::topic_suffix), retained
+// <base>/<id>/device/last_boot   when the PDU last started, ISO 8601 UTC, retained
 struct layout {
   std::string base = "pdu2mqtt";
 
@@ -43,6 +44,7 @@ struct layout {
     return outlet(id, n) + "/name/set";
   }
   std::string pdu_set(std::string_view id) const { return pdu(id) + "/set"; }
+  std::string last_boot(std::string_view id) const { return pdu(id) + "/device/last_boot"; }
   std::string pdu_result(std::string_view id) const { return pdu(id) + "/result"; }
   std::string outlet_name_set_filter(std::string_view id) const {
     return pdu(id) + "/outlet/+/name/set";

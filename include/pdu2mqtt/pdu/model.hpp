@@ -23,7 +23,10 @@ struct identity {
   std::string sys_location;
   std::string sys_contact;
   std::optional<std::uint32_t> uptime_ticks;  // sysUpTime, hundredths of a second
-  std::optional<int> rating_a;                // ePDUIdentDeviceRating, whole amps
+  // When the PDU's agent last started (Unix seconds, UTC): now − sysUpTime when the PDU is
+  // discovered, so it changes only when the PDU restarts.
+  std::optional<std::int64_t> booted_at;
+  std::optional<int> rating_a;  // ePDUIdentDeviceRating, whole amps
 };
 
 struct counts {
