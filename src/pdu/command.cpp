@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "pdu2mqtt/common/ascii.hpp"
 #include "pdu2mqtt/common/untrusted_text.hpp"
 
 namespace pdu2mqtt::device {
@@ -50,23 +51,14 @@ std::string_view trim(std::string_view s) {
   return s.substr(first, s.find_last_not_of(space) - first + 1);
 }
 
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           const auto lower = [](char c) {
-             return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-           };
-           return lower(x) == lower(y);
-         });
-}
-
 result<outlet_action> parse_word(std::string_view text) {
   const std::string_view word = trim(text);
-  if (equals_ignoring_case(word, "on")) return outlet_action::on;
-  if (equals_ignoring_case(word, "off")) return outlet_action::off;
-  if (equals_ignoring_case(word, "reboot")) return outlet_action::reboot;
-  if (equals_ignoring_case(word, "delayon")) return outlet_action::delayed_on;
-  if (equals_ignoring_case(word, "delayoff")) return outlet_action::delayed_off;
-  if (equals_ignoring_case(word, "cancel")) return outlet_action::cancel;
+  if (equals_ignoring_ascii_case(word, "on")) return outlet_action::on;
+  if (equals_ignoring_ascii_case(word, "off")) return outlet_action::off;
+  if (equals_ignoring_ascii_case(word, "reboot")) return outlet_action::reboot;
+  if (equals_ignoring_ascii_case(word, "delayon")) return outlet_action::delayed_on;
+  if (equals_ignoring_ascii_case(word, "delayoff")) return outlet_action::delayed_off;
+  if (equals_ignoring_ascii_case(word, "cancel")) return outlet_action::cancel;
   return result<outlet_action>(
       command_errc::unknown_command,
       "unknown command '" + printable_excerpt(word, 32) + "': " + std::string(words_expected));

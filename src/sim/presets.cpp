@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 
+#include "pdu2mqtt/common/ascii.hpp"
 #include "pdu2mqtt/sim/simulator.hpp"
 
 namespace pdu2mqtt::sim {
@@ -26,13 +27,6 @@ constexpr std::array<preset_entry, 4> presets{{
     {"three-phase", "PDU3PH-SIM", family::three_phase, 24, 6, 32},
 }};
 
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-    return lower(x) == lower(y);
-  });
-}
-
 }  // namespace
 
 std::string_view family_name(family f) noexcept {
@@ -51,7 +45,7 @@ std::string_view family_name(family f) noexcept {
 
 std::optional<simulator_options> preset(std::string_view name) {
   const auto found = std::find_if(presets.begin(), presets.end(), [name](const preset_entry& p) {
-    return equal_ignoring_case(name, p.name) || equal_ignoring_case(name, p.model);
+    return equals_ignoring_ascii_case(name, p.name) || equals_ignoring_ascii_case(name, p.model);
   });
   if (found == presets.end()) return std::nullopt;
   simulator_options o;

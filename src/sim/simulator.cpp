@@ -14,6 +14,7 @@
 #include <utility>
 #include <variant>
 
+#include "pdu2mqtt/common/ascii.hpp"
 #include "sim_internal.hpp"
 
 namespace pdu2mqtt::sim {
@@ -155,17 +156,10 @@ constexpr std::array<std::string_view, 18> error_status_names = {"tooBig",
                                                                  "notWritable",
                                                                  "inconsistentName"};
 
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-    return lower(x) == lower(y);
-  });
-}
-
 }  // namespace
 
 std::optional<errc> parse_error_status(std::string_view text) {
-  if (equal_ignoring_case(text, "none")) return errc{};
+  if (equals_ignoring_ascii_case(text, "none")) return errc{};
   int number = -1;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (!text.empty() && ec == std::errc{} && end == text.data() + text.size()) {
@@ -174,7 +168,7 @@ std::optional<errc> parse_error_status(std::string_view text) {
     return std::nullopt;
   }
   for (std::size_t i = 0; i < error_status_names.size(); ++i) {
-    if (equal_ignoring_case(text, error_status_names[i])) return static_cast<errc>(i + 1);
+    if (equals_ignoring_ascii_case(text, error_status_names[i])) return static_cast<errc>(i + 1);
   }
   return std::nullopt;
 }
