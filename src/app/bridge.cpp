@@ -232,7 +232,7 @@ void bridge::retire_slot(const slot_ptr& slot, bool remove_from_mqtt) {
     }
     publish_retained(layout_.last_boot(id), "");
     for (const auto& m : slot->announced->caps.metrics) {
-      publish_retained(layout_.pdu(id) + "/" + device::topic_suffix(m.id), "");
+      publish_retained(layout_.reading(id, device::topic_suffix(m.id)), "");
     }
   }
   publish_retained(layout_.state(id), "");
@@ -488,12 +488,7 @@ void bridge::publish_command_report(pdu_slot& slot, const device::command_report
                     {"outlets", std::move(outlets)}};
     link_->publish(layout_.pdu_result(slot.config.id), dump(summary), config_.mqtt.qos, false);
   }
-  std::string what = req.new_name ? "outlet " + std::to_string(req.outlet()) + " RENAME" : "";
-  for (const auto& step : r.steps) {
-    if (req.new_name) break;
-    what += (what.empty() ? "" : ", ") + std::string("outlet ") + std::to_string(step.step.outlet) +
-            " " + std::string(device::action_name(step.step.action));
-  }
+  const std::string what = device::describe(req);
   if (r.error) {
     spdlog::warn("[{}] {}: {}", slot.config.id, what, *r.error);
     publish_error(slot, req.topic, req.payload, *r.error);
@@ -547,7 +542,7 @@ void bridge::publish_readings(pdu_slot& slot, const device::snapshot& s) {
   // A metric the unit did not answer this time keeps its last value on the broker: the
   // entity shows the last reading rather than flapping to unknown for one lost poll.
   for (const auto& [metric, value] : s.metrics) {
-    publish(layout_.pdu(id) + "/" + device::topic_suffix(metric),
+    publish(layout_.reading(id, device::topic_suffix(metric)),
             device::payload_text(metric.quantity, value));
   }
 }

@@ -418,7 +418,7 @@ plan make_plan(const discovery_settings& settings, const pdu_entry& entry,
   }
   for (const auto& m : s.caps.metrics) {
     const auto shape = shape_of(m);
-    const auto topic = layout.pdu(entry.id) + "/" + device::topic_suffix(m.id);
+    const auto topic = layout.reading(entry.id, device::topic_suffix(m.id));
     if (m.id.quantity == device::quantity::contact_state) {
       // A dry contact out of its normal state is a problem to look at (door open, leak).
       add(metric_component_id(m.id), "binary_sensor", metric_name(m, s),

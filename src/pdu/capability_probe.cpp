@@ -335,10 +335,14 @@ void parse_metrics(const capabilities& caps, std::span<const varbind> vbs,
       out.erase(m.id);
     }
   }
-  if (caps.outlet_metering) {
-    for (const auto& o : outlets)
-      floor_idle_outlet(o, out);
-  }
+  floor_idle_outlets(caps, outlets, out);
+}
+
+void floor_idle_outlets(const capabilities& caps, const std::vector<outlet>& outlets,
+                        std::map<metric_id, metric_value>& metrics) {
+  if (!caps.outlet_metering) return;
+  for (const auto& o : outlets)
+    floor_idle_outlet(o, metrics);
 }
 
 }  // namespace pdu2mqtt::device

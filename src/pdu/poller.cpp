@@ -15,8 +15,14 @@ namespace pdu2mqtt::device {
 namespace cp = cyberpower;
 using clock = std::chrono::steady_clock;
 
-std::string_view command_name(outlet_action a) noexcept {
-  return action_name(a);
+std::string describe(const command_request& r) {
+  if (r.new_name) return "outlet " + std::to_string(r.outlet()) + " RENAME";
+  std::string out;
+  for (const auto& step : r.steps) {
+    if (!out.empty()) out += ", ";
+    out += "outlet " + std::to_string(step.outlet) + " " + std::string(action_name(step.action));
+  }
+  return out;
 }
 
 namespace {
@@ -281,26 +287,15 @@ awaitable<bool> poller::discover() {
     }
     parse_status(next.size, *status, next.outlets, next.banks);
   }
-  // What else the unit measures: decided here, once, and polled from then on.
-  const auto sizes_oids = probe_sizes_request();
-  auto sizes = co_await read(sizes_oids);
-  if (!sizes) {
-    poll_failed(sizes.err());
+  // What else the unit measures: decided here, and polled from then on.
+  auto probed = co_await probe_capabilities(next.size);
+  if (!probed) {
+    poll_failed(probed.err());
     co_return false;
   }
-  const auto plan = plan_probe(parse_probe_sizes(*sizes), next.size);
-  auto cells = co_await read(plan.request);
-  if (!cells) {
-    poll_failed(cells.err());
-    co_return false;
-  }
-  auto probed = parse_probe(plan, *cells);
-  next.caps = std::move(probed.caps);
-  next.metrics = std::move(probed.values);
-  if (next.caps.outlet_metering) {
-    for (const auto& o : next.outlets)
-      floor_idle_outlet(o, next.metrics);
-  }
+  next.caps = std::move(probed->caps);
+  next.metrics = std::move(probed->values);
+  floor_idle_outlets(next.caps, next.outlets, next.metrics);
   spdlog::info(
       "[{}] discovered {} {} (serial {}, firmware {}): {} outlets, {} banks, {} phases, {} "
       "metrics{}{}{}",
@@ -311,7 +306,6 @@ awaitable<bool> poller::discover() {
   const auto before = current_;
   current_ = next;
   discovered_ = true;
-  probed_at_ = clock::now();
   prepare_poll(poll_request(next.size, next.caps));
   consecutive_failures_ = 0;
   ++polls_ok_;
@@ -378,21 +372,29 @@ void poller::prepare_poll(std::vector<snmp::oid> oids) {
   poll_prepared_ = snmp::client::prepare_get(t, std::move(oids));
 }
 
-awaitable<void> poller::recheck_capabilities() {
+// The two rounds of capability detection, through read() like every other request to the PDU.
+awaitable<result<probe_result>> poller::probe_capabilities(counts size) {
   probed_at_ = clock::now();
   const auto sizes_oids = probe_sizes_request();
   auto sizes = co_await read(sizes_oids);
-  if (!sizes) co_return;  // the poll that follows notices a PDU that is gone
-  const auto plan = plan_probe(parse_probe_sizes(*sizes), current_->size);
+  if (!sizes) co_return sizes.err();
+  const auto plan = plan_probe(parse_probe_sizes(*sizes), size);
   auto cells = co_await read(plan.request);
-  if (!cells || !current_ || !discovered_) co_return;
-  auto probed = parse_probe(plan, *cells);
-  if (probed.caps == current_->caps) co_return;
+  if (!cells) co_return cells.err();
+  co_return parse_probe(plan, *cells);
+}
+
+awaitable<void> poller::recheck_capabilities() {
+  auto probed = co_await probe_capabilities(current_->size);
+  // A failure is left to the poll that follows: it notices a PDU that is gone.
+  if (!probed || !current_ || !discovered_) co_return;
+  if (probed->caps == current_->caps) co_return;
   spdlog::info("[{}] the PDU's readings changed: {} now (were {}); announcing them again",
-               settings_.id, probed.caps.metrics.size(), current_->caps.metrics.size());
+               settings_.id, probed->caps.metrics.size(), current_->caps.metrics.size());
   const snapshot before = *current_;
-  current_->caps = std::move(probed.caps);
-  current_->metrics = std::move(probed.values);
+  current_->caps = std::move(probed->caps);
+  current_->metrics = std::move(probed->values);
+  floor_idle_outlets(current_->caps, current_->outlets, current_->metrics);
   prepare_poll(poll_request(current_->size, current_->caps));
   if (callbacks_.discovered) callbacks_.discovered(*current_, before);
   if (callbacks_.state_changed) callbacks_.state_changed(*current_);
@@ -467,13 +469,10 @@ awaitable<void> poller::execute(command_request request) {
   r.request = request;
   r.sent = true;
   ++sets_sent_;
-  std::string what;
   for (const auto& step : request.steps) {
     if (cuts_power(step.action)) last_power_cut_[step.outlet] = std::chrono::steady_clock::now();
-    what += (what.empty() ? "" : ", ") + std::string("outlet ") + std::to_string(step.outlet) +
-            " " + std::string(action_name(step.action));
   }
-  spdlog::info("[{}] {} ({})", settings_.id, what, request.topic);
+  spdlog::info("[{}] {} ({})", settings_.id, describe(request), request.topic);
 
   snmp::target write = settings_.read;
   write.community = settings_.write_community;

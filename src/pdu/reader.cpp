@@ -25,10 +25,7 @@ awaitable<result<snapshot>> async_read_snapshot(snmp::client& snmp, const snmp::
   if (!probed) co_return probed.err();
   out.caps = std::move(probed->caps);
   out.metrics = std::move(probed->values);
-  if (out.caps.outlet_metering) {
-    for (const auto& o : out.outlets)
-      floor_idle_outlet(o, out.metrics);
-  }
+  floor_idle_outlets(out.caps, out.outlets, out.metrics);
   co_return out;
 }
 

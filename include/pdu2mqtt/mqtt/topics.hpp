@@ -45,6 +45,10 @@ struct layout {
   }
   std::string pdu_set(std::string_view id) const { return pdu(id) + "/set"; }
   std::string last_boot(std::string_view id) const { return pdu(id) + "/device/last_boot"; }
+  // A reading's topic, from its suffix below the PDU (device::topic_suffix).
+  std::string reading(std::string_view id, std::string_view suffix) const {
+    return pdu(id) + "/" + std::string(suffix);
+  }
   std::string pdu_result(std::string_view id) const { return pdu(id) + "/result"; }
   std::string outlet_name_set_filter(std::string_view id) const {
     return pdu(id) + "/outlet/+/name/set";

@@ -69,5 +69,8 @@ void parse_metrics(const capabilities& caps, std::span<const snmp::varbind> varb
 inline constexpr double idle_current_a = 0.1;
 inline constexpr double idle_power_w = 2.0;
 void floor_idle_outlet(const outlet& o, std::map<metric_id, metric_value>& metrics);
+// floor_idle_outlet for every outlet, on units that meter outlets.
+void floor_idle_outlets(const capabilities& caps, const std::vector<outlet>& outlets,
+                        std::map<metric_id, metric_value>& metrics);
 
 }  // namespace pdu2mqtt::device

@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 
+#include "pdu2mqtt/pdu/capability_probe.hpp"
 #include "pdu2mqtt/pdu/command.hpp"
 #include "pdu2mqtt/pdu/cyberpower_oids.hpp"
 #include "pdu2mqtt/pdu/model.hpp"
@@ -42,9 +43,6 @@ struct poller_settings {
   std::chrono::milliseconds capability_recheck{std::chrono::minutes(10)};
 };
 
-// "ON", "OFF", "REBOOT", ...: as in payloads and result messages (action_name).
-std::string_view command_name(outlet_action a) noexcept;
-
 struct command_request {
   // The outlets and what to do with each: one from an outlet's set topic, several from the
   // whole-PDU set topic (sent in one SET, or as few as the PDU's request size allows).
@@ -56,6 +54,9 @@ struct command_request {
   std::string payload;                  // printable excerpt of what was received
   int outlet() const noexcept { return steps.empty() ? 0 : steps.front().outlet; }
 };
+
+// "outlet 3 OFF, outlet 4 ON" or "outlet 6 RENAME": for logs.
+std::string describe(const command_request& r);
 
 struct step_report {
   outlet_step step;
@@ -116,6 +117,7 @@ class poller : public std::enable_shared_from_this<poller> {
   awaitable<void> run();
   awaitable<bool> discover();
   awaitable<bool> poll();
+  awaitable<result<probe_result>> probe_capabilities(counts size);
   awaitable<void> recheck_capabilities();
   void prepare_poll(std::vector<snmp::oid> oids);
   awaitable<void> execute(command_request request);
