@@ -48,6 +48,16 @@ enum class errc {
   socket_error,            // the UDP socket failed
   cancelled,               // the client was closed while the request was in flight
   invalid_request,         // caller asked for something impossible (empty OID list, ...)
+
+  // SNMPv3 (RFC 3412, RFC 3414): security processing, and the Report PDUs that name a cause.
+  unsupported_security_level = 300,  // usmStatsUnsupportedSecLevels
+  not_in_time_window,                // usmStatsNotInTimeWindows
+  unknown_user_name,                 // usmStatsUnknownUserNames
+  unknown_engine_id,                 // usmStatsUnknownEngineIDs
+  wrong_digest,                      // usmStatsWrongDigests: wrong auth password or protocol
+  decryption_error,                  // usmStatsDecryptionErrors: wrong priv password or protocol
+  report,                            // another Report PDU (RFC 3412 7.2 counters)
+  engine_discovery_failed,           // no engine ID or time learnt from the agent
 };
 
 const std::error_category& snmp_category() noexcept;

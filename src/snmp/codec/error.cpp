@@ -89,6 +89,23 @@ class snmp_error_category final : public std::error_category {
         return "SNMP request cancelled";
       case errc::invalid_request:
         return "invalid SNMP request";
+
+      case errc::unsupported_security_level:
+        return "the agent does not support this SNMPv3 security level for the user";
+      case errc::not_in_time_window:
+        return "SNMPv3 message outside the engine's time window";
+      case errc::unknown_user_name:
+        return "unknown SNMPv3 user name (unknownUserName)";
+      case errc::unknown_engine_id:
+        return "unknown SNMPv3 engine ID";
+      case errc::wrong_digest:
+        return "SNMPv3 authentication failure (wrong auth password or protocol)";
+      case errc::decryption_error:
+        return "SNMPv3 decryption error (wrong privacy password or protocol)";
+      case errc::report:
+        return "the agent answered with a Report PDU";
+      case errc::engine_discovery_failed:
+        return "SNMPv3 engine discovery failed";
     }
     return "unknown snmp error " + std::to_string(value);
   }
