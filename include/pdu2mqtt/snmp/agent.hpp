@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pdu2mqtt/snmp/message.hpp"
+#include "pdu2mqtt/snmp/usm.hpp"
 
 namespace pdu2mqtt::snmp {
 
@@ -38,6 +39,11 @@ struct agent_options {
   std::size_t max_request_varbinds = 12;
   // Responses are cut (GetBulk) or answered tooBig past this (RFC 3416 4.2.x).
   std::size_t max_response_size = 1472;
+  // SNMPv3 is served when engine_id is set (RFC 3411 5 SnmpEngineID, 5..32 bytes). Every
+  // v3 user may read and write, at the security level its keys allow or above.
+  std::string engine_id;
+  std::int32_t engine_boots = 1;  // bumped by the simulator on each (simulated) restart
+  std::vector<v3::user> v3_users;
 };
 
 struct agent_counters {

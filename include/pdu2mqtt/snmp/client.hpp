@@ -12,13 +12,16 @@
 #include "pdu2mqtt/common/result.hpp"
 #include "pdu2mqtt/snmp/asio.hpp"
 #include "pdu2mqtt/snmp/message.hpp"
+#include "pdu2mqtt/snmp/usm.hpp"
 
 namespace pdu2mqtt::snmp {
 
 struct target {
   asio::ip::udp::endpoint endpoint;
   snmp::version version = snmp::version::v2c;
-  std::string community = "public";
+  std::string community = "public";  // v1/v2c
+  // v3: the user, shared because a target is copied per request; community is then unused.
+  std::shared_ptr<const v3::user> user;
   std::chrono::milliseconds timeout{1000};  // per attempt
   int retries = 2;                          // attempts after the first, same request-id
   // Real CyberPower agents silently drop requests with more than about 12 varbinds.
