@@ -13,6 +13,7 @@
 #include <span>
 #include <utility>
 
+#include "pdu2mqtt/common/ascii.hpp"
 #include "pdu2mqtt/mqtt/topics.hpp"
 
 namespace pdu2mqtt::app {
@@ -62,13 +63,10 @@ bool has_control_character(std::string_view s) {
   });
 }
 
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return ascii_lower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](char c) { return pdu2mqtt::ascii_lower(c); });
   return out;
 }
 
@@ -307,10 +305,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   for (std::size_t i = 1; i <= a.size(); ++i) {
     current[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      const bool same = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]);
+      const bool same = pdu2mqtt::ascii_lower(a[i - 1]) == pdu2mqtt::ascii_lower(b[j - 1]);
       current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + !same});
-      if (i > 1 && j > 1 && ascii_lower(a[i - 1]) == ascii_lower(b[j - 2]) &&
-          ascii_lower(a[i - 2]) == ascii_lower(b[j - 1])) {
+      if (i > 1 && j > 1 && pdu2mqtt::ascii_lower(a[i - 1]) == pdu2mqtt::ascii_lower(b[j - 2]) &&
+          pdu2mqtt::ascii_lower(a[i - 2]) == pdu2mqtt::ascii_lower(b[j - 1])) {
         current[j] = std::min(current[j], before[j - 2] + 1);
       }
     }
@@ -330,7 +328,15 @@ constexpr auto pdu_keys = std::to_array<std::string_view>(
      "offline_after_failures", "command_timeout_ms", "read_only", "protected_outlets",
      "confirm_reboot", "min_power_cycle_interval_s", "max_commands_per_s", "capability_recheck_s"});
 constexpr auto snmp_keys = std::to_array<std::string_view>(
-    {"version", "community", "write_community", "timeout_ms", "retries"});
+    {"version", "community", "write_community", "user", "auth_protocol", "auth_password",
+     "auth_password_file", "priv_protocol", "priv_password", "priv_password_file", "context",
+     "timeout_ms", "retries"});
+// Keys that mean something only with "version": "3", and those only without it.
+constexpr auto snmp_v3_keys = std::to_array<std::string_view>(
+    {"user", "auth_protocol", "auth_password", "auth_password_file", "priv_protocol",
+     "priv_password", "priv_password_file", "context"});
+constexpr auto snmp_community_keys =
+    std::to_array<std::string_view>({"community", "write_community"});
 
 bool contains(key_list keys, std::string_view key) {
   return std::find(keys.begin(), keys.end(), key) != keys.end();
@@ -377,7 +383,35 @@ constexpr std::pair<std::string_view, log_format> log_format_names[] = {{"text",
 constexpr std::pair<std::string_view, discovery_style> discovery_style_names[] = {
     {"device", discovery_style::device}, {"entity", discovery_style::entity}};
 constexpr std::pair<std::string_view, snmp::version> snmp_version_names[] = {
-    {"1", snmp::version::v1}, {"2c", snmp::version::v2c}};
+    {"1", snmp::version::v1}, {"2c", snmp::version::v2c}, {"3", snmp::version::v3}};
+// net-snmp's spellings (snmpget -a / -x), so a working command line carries over.
+constexpr std::pair<std::string_view, snmp::v3::auth_protocol> auth_protocol_names[] = {
+    {"none", snmp::v3::auth_protocol::none},      {"MD5", snmp::v3::auth_protocol::md5},
+    {"SHA", snmp::v3::auth_protocol::sha1},       {"SHA-224", snmp::v3::auth_protocol::sha224},
+    {"SHA-256", snmp::v3::auth_protocol::sha256}, {"SHA-384", snmp::v3::auth_protocol::sha384},
+    {"SHA-512", snmp::v3::auth_protocol::sha512}};
+constexpr std::pair<std::string_view, snmp::v3::priv_protocol> priv_protocol_names[] = {
+    {"none", snmp::v3::priv_protocol::none},
+    {"DES", snmp::v3::priv_protocol::des},
+    {"AES", snmp::v3::priv_protocol::aes128},
+    {"AES-192", snmp::v3::priv_protocol::aes192},
+    {"AES-256", snmp::v3::priv_protocol::aes256}};
+
+template <class T, std::size_t N>
+std::string_view name_of(T value, const std::pair<std::string_view, T> (&names)[N]) {
+  for (const auto& [name, v] : names) {
+    if (v == value) return name;
+  }
+  return "?";
+}
+
+std::string env_pdu_variable(std::string_view pdu_id, std::string_view suffix) {
+  std::string name = "PDU2MQTT_PDU_";
+  for (const char c : pdu_id) {
+    name += c == '-' ? '_' : ascii_upper(c);
+  }
+  return name + "_" + std::string(suffix);
+}
 
 template <class Int>
 std::string range_text(Int min, Int max) {
@@ -443,6 +477,9 @@ class validator {
       }
     });
     apply_environment(config.mqtt);
+    for (std::size_t i = 0; i < config.pdus.size(); ++i) {
+      apply_environment(config.pdus[i], element_path("pdus", i) + ".snmp");
+    }
     return config;
   }
 
@@ -712,18 +749,81 @@ class validator {
     for_each_key(value, path, snmp_keys, [&](const auto& key, const auto& v, const auto& p) {
       read_snmp_key(key, v, p, s);
     });
+    // Checked once the whole object is read: "version" may come after the keys it governs.
+    const bool v3 = s.version == snmp::version::v3;
+    for (const auto key : v3 ? key_list(snmp_community_keys) : key_list(snmp_v3_keys)) {
+      if (!value.contains(key)) continue;
+      fail(child_path(path, std::string(key)),
+           v3 ? "is not used by SNMPv3, which authenticates a \"user\" with pass phrases"
+              : "is for SNMPv3 only: set \"version\": \"3\" or remove it");
+    }
+    if (!v3) return;
+    if (!value.contains("user")) fail(path, "missing required key \"user\" (SNMPv3)");
+    auto& u = s.user;
+    if (u.priv != snmp::v3::priv_protocol::none && u.auth == snmp::v3::auth_protocol::none) {
+      fail(child_path(path, "priv_protocol"),
+           "needs an auth_protocol: SNMPv3 has no privacy without authentication (RFC 3414 "
+           "3.1.1)");
+    }
+    const auto unused = [&](std::string_view key, bool used, std::string_view protocol_key) {
+      if (value.contains(key) && !used) {
+        fail(child_path(path, std::string(key)),
+             "is set, but " + std::string(protocol_key) + " is \"none\" (or missing)");
+      }
+    };
+    const bool auth = u.auth != snmp::v3::auth_protocol::none;
+    const bool priv = u.priv != snmp::v3::priv_protocol::none;
+    unused("auth_password", auth, "auth_protocol");
+    unused("auth_password_file", auth, "auth_protocol");
+    unused("priv_password", priv, "priv_protocol");
+    unused("priv_password_file", priv, "priv_protocol");
   }
 
-  static void read_snmp_key(const std::string& key, const ordered_json& v, const std::string& p,
-                            snmp_config& s) {
+  // One pass phrase: inline or from a file, never both (the environment may override later).
+  void read_pass_phrase(const std::string& key, const ordered_json& v, const std::string& p,
+                        std::string& password, std::string& file_name) {
+    const bool from_file = key.ends_with("_file");
+    std::string got = from_file ? require_string(v, p) : require_secret(v, p, 1024);
+    if (got.empty()) return;
+    if (!password.empty()) {
+      fail(p, "set either " + key.substr(0, key.find("_file")) + " or " +
+                  key.substr(0, key.find("_file")) + "_file, not both");
+    }
+    if (from_file) {
+      password = read_password_file(got, p);
+      file_name = std::move(got);
+    } else {
+      password = std::move(got);
+    }
+  }
+
+  void read_snmp_key(const std::string& key, const ordered_json& v, const std::string& p,
+                     snmp_config& s) {
     if (key == "version") {
       // 2 is the number people type for v2c; only the string "2c" says which v2 it is.
-      if (v.is_number_integer() && (v.get<std::int64_t>() == 1 || v.get<std::int64_t>() == 2)) {
-        const bool one = v.get<std::int64_t>() == 1;
-        fail(p, "must be the string \"1\" or \"2c\" (got " + v.dump() + ": write \"" +
-                    (one ? "1" : "2c") + "\")");
+      if (v.is_number_integer() && v.get<std::int64_t>() >= 1 && v.get<std::int64_t>() <= 3) {
+        const auto n = v.get<std::int64_t>();
+        fail(p, "must be the string \"1\", \"2c\" or \"3\" (got " + v.dump() + ": write \"" +
+                    (n == 2 ? std::string("2c") : std::to_string(n)) + "\")");
       }
       s.version = require_choice(v, p, snmp_version_names);
+    } else if (key == "user") {
+      s.user.name = require_text(v, p, snmp::v3::max_user_name_length);
+    } else if (key == "auth_protocol") {
+      s.user.auth = require_choice(v, p, auth_protocol_names);
+    } else if (key == "priv_protocol") {
+      s.user.priv = require_choice(v, p, priv_protocol_names);
+    } else if (key == "auth_password" || key == "auth_password_file") {
+      read_pass_phrase(key, v, p, s.user.auth_password, s.auth_password_file);
+    } else if (key == "priv_password" || key == "priv_password_file") {
+      read_pass_phrase(key, v, p, s.user.priv_password, s.priv_password_file);
+    } else if (key == "context") {
+      s.user.context_name = require_string(v, p);
+      if (s.user.context_name.size() > snmp::v3::max_context_name_length ||
+          has_control_character(s.user.context_name)) {
+        fail(p, "must be at most " + std::to_string(snmp::v3::max_context_name_length) +
+                    " printable bytes (got " + json_quoted(s.user.context_name) + ")");
+      }
     } else if (key == "community" || key == "write_community") {
       std::string community = require_secret(v, p, snmp::max_community_length);
       if (community.empty()) fail(p, "must not be empty");
@@ -740,6 +840,32 @@ class validator {
     auto value = env_(name);
     if (value && value->empty()) return std::nullopt;
     return value;
+  }
+
+  // The pass phrases from the environment, then what SNMPv3 needs of them (RFC 3414 11.2).
+  void apply_environment(pdu_config& pdu, const std::string& path) const {
+    auto& s = pdu.snmp;
+    if (s.version != snmp::version::v3) return;
+    const auto check = [&](std::string& password, bool needed, std::string_view kind,
+                           const std::string& variable) {
+      if (!needed) return;
+      if (auto from_env = lookup(variable)) password = std::move(*from_env);
+      const std::string key = path + "." + std::string(kind) + "_password";
+      if (password.empty()) {
+        fail(key + "_file", "missing: " + std::string(kind) +
+                                "_protocol needs a pass phrase (set " + std::string(kind) +
+                                "_password_file, " + std::string(kind) + "_password or " +
+                                variable + ")");
+      }
+      if (password.size() < snmp::v3::min_password_length) {
+        fail(key, "must be at least " + std::to_string(snmp::v3::min_password_length) +
+                      " characters long (RFC 3414 11.2; agents refuse shorter ones)");
+      }
+    };
+    check(s.user.auth_password, s.user.auth != snmp::v3::auth_protocol::none, "auth",
+          env_pdu_auth_password(pdu.id));
+    check(s.user.priv_password, s.user.priv != snmp::v3::priv_protocol::none, "priv",
+          env_pdu_priv_password(pdu.id));
   }
 
   void apply_environment(mqtt_config& m) const {
@@ -812,7 +938,15 @@ constexpr std::string_view example_text =
       "host": "10.0.0.5",
       "port": 161,
       "snmp": {
-        // "1" or "2c".
+        // "1", "2c" or "3". SNMPv1/v2c send the communities in clear text: anyone on the LAN
+        // who sees one SET can switch outlets. With "3", replace the two communities by:
+        //   "user": "bridge",
+        //   "auth_protocol": "SHA-256",  // none, MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512
+        //   "auth_password_file": "/run/secrets/pdu-auth",  // or PDU2MQTT_PDU_<ID>_AUTH_PASSWORD
+        //   "priv_protocol": "AES",      // none, DES, AES, AES-192, AES-256
+        //   "priv_password_file": "/run/secrets/pdu-priv",  // or PDU2MQTT_PDU_<ID>_PRIV_PASSWORD
+        //   "context": ""
+        // Pass phrases: at least 8 characters; files are read relative to this file.
         "version": "2c",
         "community": "public",
         // Used only for SETs (switching outlets).
@@ -1005,8 +1139,47 @@ result<bridge_config> load_config_file(const std::filesystem::path& path, const 
   return parse_config(text, name, env);
 }
 
+std::string env_pdu_auth_password(std::string_view pdu_id) {
+  return env_pdu_variable(pdu_id, "AUTH_PASSWORD");
+}
+
+std::string env_pdu_priv_password(std::string_view pdu_id) {
+  return env_pdu_variable(pdu_id, "PRIV_PASSWORD");
+}
+
+namespace {
+
+std::string secret(const std::string& s) {
+  return s.empty() ? std::string() : "***";
+}
+
+nlohmann::json redacted_snmp(const snmp_config& s) {
+  nlohmann::json out = {{"version", name_of(s.version, snmp_version_names)}};
+  if (s.version == snmp::version::v3) {
+    out["user"] = s.user.name;
+    // (Spelled here: the config, fuzzed alone, links none of the USM code.)
+    out["security_level"] = s.user.priv != snmp::v3::priv_protocol::none   ? "authPriv"
+                            : s.user.auth != snmp::v3::auth_protocol::none ? "authNoPriv"
+                                                                           : "noAuthNoPriv";
+    out["auth_protocol"] = name_of(s.user.auth, auth_protocol_names);
+    out["auth_password"] = secret(s.user.auth_password);
+    out["auth_password_file"] = s.auth_password_file;
+    out["priv_protocol"] = name_of(s.user.priv, priv_protocol_names);
+    out["priv_password"] = secret(s.user.priv_password);
+    out["priv_password_file"] = s.priv_password_file;
+    out["context"] = s.user.context_name;
+  } else {
+    out["community"] = secret(s.community);
+    out["write_community"] = secret(s.write_community);
+  }
+  out["timeout_ms"] = s.timeout.count();
+  out["retries"] = s.retries;
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json redacted_json(const bridge_config& config) {
-  const auto secret = [](const std::string& s) { return s.empty() ? std::string() : "***"; };
   const auto& m = config.mqtt;
   nlohmann::json pdus = nlohmann::json::array();
   for (const auto& p : config.pdus) {
@@ -1015,12 +1188,7 @@ nlohmann::json redacted_json(const bridge_config& config) {
         {"name", p.name},
         {"host", p.host},
         {"port", p.port},
-        {"snmp",
-         {{"version", p.snmp.version == snmp::version::v1 ? "1" : "2c"},
-          {"community", secret(p.snmp.community)},
-          {"write_community", secret(p.snmp.write_community)},
-          {"timeout_ms", p.snmp.timeout.count()},
-          {"retries", p.snmp.retries}}},
+        {"snmp", redacted_snmp(p.snmp)},
         {"poll_interval_ms", p.poll_interval.count()},
         {"max_varbinds", p.max_varbinds},
         {"offline_after_failures", p.offline_after_failures},

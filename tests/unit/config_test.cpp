@@ -275,7 +275,8 @@ INSTANTIATE_TEST_SUITE_P(unknown_keys, config_refusal, ::testing::Values(
           R"(config.json: pdus[0].community: unknown key here; it belongs in a PDU's "snmp")"},
   refusal{"snmp", R"({"pdus": [{"id": "a", "host": "h", "snmp": {"auth": "sha"}}]})",
           "config.json: pdus[0].snmp.auth: unknown key (known here: version, community, "
-          "write_community, timeout_ms, retries)"},
+          "write_community, user, auth_protocol, auth_password, auth_password_file, "
+          "priv_protocol, priv_password, priv_password_file, context, timeout_ms, retries)"},
   refusal{"snmp_typo", R"({"pdus": [{"id": "a", "host": "h", "snmp": {"timout_ms": 5}}]})",
           R"(config.json: pdus[0].snmp.timout_ms: unknown key; did you mean "timeout_ms"?)"},
   refusal{"odd_key_is_quoted", "{\"a b\\n\": 1}",
@@ -350,13 +351,48 @@ INSTANTIATE_TEST_SUITE_P(wrong_types, config_refusal, ::testing::Values(
   refusal{"snmp_array", one_pdu(R"("snmp": [])"),
           "config.json: pdus[0].snmp: must be an object (got an array)"},
   refusal{"version_number_2", one_pdu(R"("snmp": {"version": 2})"),
-          R"(config.json: pdus[0].snmp.version: must be the string "1" or "2c" (got 2: write "2c"))"},
+          R"(config.json: pdus[0].snmp.version: must be the string "1", "2c" or "3" (got 2: write "2c"))"},
   refusal{"version_number_1", one_pdu(R"("snmp": {"version": 1})"),
-          R"(config.json: pdus[0].snmp.version: must be the string "1" or "2c" (got 1: write "1"))"},
-  refusal{"version_3", one_pdu(R"("snmp": {"version": "3"})"),
-          R"(config.json: pdus[0].snmp.version: must be "1" or "2c" (got "3"))"},
+          R"(config.json: pdus[0].snmp.version: must be the string "1", "2c" or "3" (got 1: write "1"))"},
+  refusal{"version_number_3", one_pdu(R"("snmp": {"version": 3, "user": "u"})"),
+          R"(config.json: pdus[0].snmp.version: must be the string "1", "2c" or "3" (got 3: write "3"))"},
   refusal{"version_v2c", one_pdu(R"("snmp": {"version": "v2c"})"),
-          R"(config.json: pdus[0].snmp.version: must be "1" or "2c" (got "v2c"))"},
+          R"(config.json: pdus[0].snmp.version: must be "1", "2c" or "3" (got "v2c"))"},
+  // SNMPv3 (the pass phrases' own refusals are in the v3 tests below: they need files).
+  refusal{"v3_without_user", one_pdu(R"("snmp": {"version": "3"})"),
+          R"(config.json: pdus[0].snmp: missing required key "user" (SNMPv3))"},
+  refusal{"v3_user_empty", one_pdu(R"("snmp": {"version": "3", "user": ""})"),
+          "config.json: pdus[0].snmp.user: must not be empty"},
+  refusal{"v3_user_too_long", one_pdu(R"("snmp": {"version": "3", "user": "123456789012345678901234567890123"})"),
+          "config.json: pdus[0].snmp.user: must be at most 32 bytes long"},
+  refusal{"v3_community", one_pdu(R"("snmp": {"community": "x", "version": "3", "user": "u"})"),
+          R"(config.json: pdus[0].snmp.community: is not used by SNMPv3, which authenticates a "user" with pass phrases)"},
+  refusal{"v3_key_on_v2c", one_pdu(R"("snmp": {"user": "u"})"),
+          R"(config.json: pdus[0].snmp.user: is for SNMPv3 only: set "version": "3" or remove it)"},
+  refusal{"v3_auth_protocol_unknown", one_pdu(R"("snmp": {"version": "3", "user": "u", "auth_protocol": "sha1"})"),
+          R"(config.json: pdus[0].snmp.auth_protocol: must be "none", "MD5", "SHA", "SHA-224", "SHA-256", "SHA-384" or "SHA-512" (got "sha1"))"},
+  refusal{"v3_priv_protocol_unknown", one_pdu(R"("snmp": {"version": "3", "user": "u", "priv_protocol": "3DES"})"),
+          R"(config.json: pdus[0].snmp.priv_protocol: must be "none", "DES", "AES", "AES-192" or "AES-256" (got "3DES"))"},
+  refusal{"v3_priv_without_auth", one_pdu(R"("snmp": {"version": "3", "user": "u", "priv_protocol": "AES", "priv_password": "12345678"})"),
+          "config.json: pdus[0].snmp.priv_protocol: needs an auth_protocol: SNMPv3 has no privacy "
+          "without authentication (RFC 3414 3.1.1)"},
+  refusal{"v3_password_without_protocol", one_pdu(R"("snmp": {"version": "3", "user": "u", "auth_password": "12345678"})"),
+          R"(config.json: pdus[0].snmp.auth_password: is set, but auth_protocol is "none" (or missing))"},
+  refusal{"v3_auth_without_password", one_pdu(R"("snmp": {"version": "3", "user": "u", "auth_protocol": "SHA"})"),
+          "config.json: pdus[0].snmp.auth_password_file: missing: auth_protocol needs a pass phrase "
+          "(set auth_password_file, auth_password or PDU2MQTT_PDU_RACK_A_AUTH_PASSWORD)"},
+  refusal{"v3_priv_without_password", one_pdu(R"("snmp": {"version": "3", "user": "u", "auth_protocol": "SHA", "auth_password": "12345678", "priv_protocol": "AES"})"),
+          "config.json: pdus[0].snmp.priv_password_file: missing: priv_protocol needs a pass phrase "
+          "(set priv_password_file, priv_password or PDU2MQTT_PDU_RACK_A_PRIV_PASSWORD)"},
+  refusal{"v3_short_password", one_pdu(R"("snmp": {"version": "3", "user": "u", "auth_protocol": "MD5", "auth_password": "short"})"),
+          "config.json: pdus[0].snmp.auth_password: must be at least 8 characters long (RFC 3414 "
+          "11.2; agents refuse shorter ones)"},
+  refusal{"v3_password_number", one_pdu(R"("snmp": {"version": "3", "user": "u", "auth_protocol": "MD5", "auth_password": 12345678})"),
+          "config.json: pdus[0].snmp.auth_password: must be a string (got a number)"},
+  refusal{"v3_both_password_and_file", one_pdu(R"("snmp": {"version": "3", "user": "u", "auth_protocol": "MD5", "auth_password": "12345678", "auth_password_file": "/run/x"})"),
+          "config.json: pdus[0].snmp.auth_password_file: set either auth_password or auth_password_file, not both"},
+  refusal{"v3_context_too_long", one_pdu(R"("snmp": {"version": "3", "user": "u", "context": "123456789012345678901234567890123"})"),
+          R"(config.json: pdus[0].snmp.context: must be at most 32 printable bytes (got "123456789012345678901234567890123"))"},
   refusal{"community_number", one_pdu(R"("snmp": {"community": 42})"),
           "config.json: pdus[0].snmp.community: must be a string (got a number)"},
   refusal{"community_empty", one_pdu(R"("snmp": {"community": ""})"),
@@ -706,6 +742,126 @@ TEST(config, redacted_json_has_every_key_of_the_file) {
   }
   for (const auto& [key, value] : file["pdus"][0]["snmp"].items()) {
     EXPECT_TRUE(info["pdus"][0]["snmp"].contains(key)) << key;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SNMPv3
+
+TEST(config_v3, every_v3_key_is_read) {
+  temp_dir dir;
+  dir.write("auth.pw", "auth-pa55phrase\n");
+  const auto file = dir.write("bridge.json", one_pdu(R"("snmp": {"version": "3", "user": "bridge",
+      "auth_protocol": "SHA-256", "auth_password_file": "auth.pw", "priv_protocol": "AES-256",
+      "priv_password": "priv-pa55phrase", "context": "ctx", "timeout_ms": 500})"));
+  const auto parsed = load_config_file(file, empty_environment());
+  ASSERT_TRUE(parsed) << parsed.err().to_string();
+  const auto& s = parsed->pdus[0].snmp;
+  EXPECT_EQ(s.version, snmp::version::v3);
+  EXPECT_EQ(s.user.name, "bridge");
+  EXPECT_EQ(s.user.auth, snmp::v3::auth_protocol::sha256);
+  EXPECT_EQ(s.user.auth_password, "auth-pa55phrase");  // relative to the config, newline cut
+  EXPECT_EQ(s.auth_password_file, "auth.pw");
+  EXPECT_EQ(s.user.priv, snmp::v3::priv_protocol::aes256);
+  EXPECT_EQ(s.user.priv_password, "priv-pa55phrase");
+  EXPECT_EQ(s.user.context_name, "ctx");
+  EXPECT_EQ(s.timeout, 500ms);
+}
+
+TEST(config_v3, every_protocol_name_is_accepted) {
+  const std::pair<std::string, snmp::v3::auth_protocol> auths[] = {
+      {"MD5", snmp::v3::auth_protocol::md5},        {"SHA", snmp::v3::auth_protocol::sha1},
+      {"SHA-224", snmp::v3::auth_protocol::sha224}, {"SHA-256", snmp::v3::auth_protocol::sha256},
+      {"SHA-384", snmp::v3::auth_protocol::sha384}, {"SHA-512", snmp::v3::auth_protocol::sha512}};
+  const std::pair<std::string, snmp::v3::priv_protocol> privs[] = {
+      {"DES", snmp::v3::priv_protocol::des},
+      {"AES", snmp::v3::priv_protocol::aes128},
+      {"AES-192", snmp::v3::priv_protocol::aes192},
+      {"AES-256", snmp::v3::priv_protocol::aes256}};
+  for (const auto& [auth_name, auth] : auths) {
+    for (const auto& [priv_name, priv] : privs) {
+      const auto parsed =
+          parse(one_pdu(R"("snmp": {"version": "3", "user": "u", "auth_protocol": ")" + auth_name +
+                        R"(", "auth_password": "12345678",
+          "priv_protocol": ")" +
+                        priv_name + R"(", "priv_password": "abcdefgh"})"));
+      ASSERT_TRUE(parsed) << auth_name << "/" << priv_name << ": " << parsed.err().to_string();
+      EXPECT_EQ(parsed->pdus[0].snmp.user.auth, auth);
+      EXPECT_EQ(parsed->pdus[0].snmp.user.priv, priv);
+    }
+  }
+}
+
+TEST(config_v3, no_auth_no_priv_needs_only_a_user) {
+  const auto parsed = parse(one_pdu(R"("snmp": {"version": "3", "user": "monitor"})"));
+  ASSERT_TRUE(parsed) << parsed.err().to_string();
+  EXPECT_EQ(parsed->pdus[0].snmp.user.auth, snmp::v3::auth_protocol::none);
+  EXPECT_EQ(redacted_json(*parsed)["pdus"][0]["snmp"]["security_level"], "noAuthNoPriv");
+}
+
+TEST(config_v3, environment_supplies_and_overrides_pass_phrases) {
+  EXPECT_EQ(env_pdu_auth_password("rack-a"), "PDU2MQTT_PDU_RACK_A_AUTH_PASSWORD");
+  EXPECT_EQ(env_pdu_priv_password("Lab_2"), "PDU2MQTT_PDU_LAB_2_PRIV_PASSWORD");
+  const auto env = environment_from({{"PDU2MQTT_PDU_RACK_A_AUTH_PASSWORD", "from-env-auth"},
+                                     {"PDU2MQTT_PDU_RACK_A_PRIV_PASSWORD", "from-env-priv"}});
+  // Only in the environment: no key in the file at all.
+  auto parsed = parse(one_pdu(R"("snmp": {"version": "3", "user": "u", "auth_protocol": "SHA",
+      "priv_protocol": "AES"})"),
+                      env);
+  ASSERT_TRUE(parsed) << parsed.err().to_string();
+  EXPECT_EQ(parsed->pdus[0].snmp.user.auth_password, "from-env-auth");
+  EXPECT_EQ(parsed->pdus[0].snmp.user.priv_password, "from-env-priv");
+  // Over one in the file.
+  parsed = parse(one_pdu(R"("snmp": {"version": "3", "user": "u", "auth_protocol": "SHA",
+      "auth_password": "in-the-file", "priv_protocol": "AES", "priv_password": "in-the-file"})"),
+                 env);
+  ASSERT_TRUE(parsed) << parsed.err().to_string();
+  EXPECT_EQ(parsed->pdus[0].snmp.user.auth_password, "from-env-auth");
+  // A too-short pass phrase from the environment is refused like one from the file.
+  EXPECT_EQ(error_of(one_pdu(R"("snmp": {"version": "3", "user": "u", "auth_protocol": "SHA"})"),
+                     environment_from({{"PDU2MQTT_PDU_RACK_A_AUTH_PASSWORD", "short"}})),
+            "config.json: pdus[0].snmp.auth_password: must be at least 8 characters long (RFC "
+            "3414 11.2; agents refuse shorter ones)");
+}
+
+TEST(config_v3, unreadable_pass_phrase_file_names_the_key_and_the_file) {
+  EXPECT_EQ(
+      error_of(one_pdu(R"("snmp": {"version": "3", "user": "u", "auth_protocol": "SHA",
+      "auth_password_file": "/nonexistent/auth.pw"})")),
+      R"(config.json: pdus[0].snmp.auth_password_file: cannot read password file "/nonexistent/auth.pw": No such file or directory)");
+}
+
+TEST(config_v3, redacted_json_hides_pass_phrases_and_shows_the_rest) {
+  const auto parsed = parse(one_pdu(R"("snmp": {"version": "3", "user": "bridge",
+      "auth_protocol": "SHA-512", "auth_password": "auth-s3cret-x", "priv_protocol": "AES-192",
+      "priv_password": "priv-s3cret-y"})"));
+  ASSERT_TRUE(parsed) << parsed.err().to_string();
+  const nlohmann::json info = redacted_json(*parsed)["pdus"][0]["snmp"];
+  EXPECT_THAT(info.dump(), Not(HasSubstr("s3cret")));
+  EXPECT_EQ(info["version"], "3");
+  EXPECT_EQ(info["user"], "bridge");
+  EXPECT_EQ(info["security_level"], "authPriv");
+  EXPECT_EQ(info["auth_protocol"], "SHA-512");
+  EXPECT_EQ(info["auth_password"], "***");
+  EXPECT_EQ(info["priv_protocol"], "AES-192");
+  EXPECT_EQ(info["priv_password"], "***");
+  EXPECT_FALSE(info.contains("community"));  // not used by v3: not shown
+}
+
+TEST(config_v3, pass_phrases_never_appear_in_error_messages) {
+  const std::string pw = "v3-s3cret-pa55";
+  const std::vector<std::string> inputs = {
+      one_pdu(R"("snmp": {"version": "3", "user": "u", "auth_password": ")" + pw + R"("})"),
+      one_pdu(
+          R"("snmp": {"version": "3", "user": "u", "auth_protocol": "SHA", "auth_password": [")" +
+          pw + R"("]})"),
+      one_pdu(
+          R"("snmp": {"version": "3", "user": "u", "auth_protocol": "SHA", "auth_password": ")" +
+          pw + R"(" x})"),
+      one_pdu(R"("snmp": {"version": "2c", "priv_password": ")" + pw + R"("})"),
+  };
+  for (const auto& input : inputs) {
+    EXPECT_THAT(error_of(input), Not(HasSubstr("s3cret"))) << input;
   }
 }
 

@@ -17,6 +17,7 @@
 
 #include "pdu2mqtt/common/result.hpp"
 #include "pdu2mqtt/snmp/message.hpp"
+#include "pdu2mqtt/snmp/usm.hpp"
 
 namespace pdu2mqtt::app {
 
@@ -76,10 +77,15 @@ struct mqtt_config {
 };
 
 struct snmp_config {
-  snmp::version version = snmp::version::v2c;  // v1 or v2c
-  std::string community = "public";            // secret
-  std::string write_community = "private";     // secret
-  std::chrono::milliseconds timeout{1000};     // per attempt
+  snmp::version version = snmp::version::v2c;  // v1, v2c or v3
+  std::string community = "public";            // secret; v1 and v2c
+  std::string write_community = "private";     // secret; v1 and v2c
+  // v3 (RFC 3414 USM): user name, protocols, pass phrases (secrets) and context. The same user
+  // reads and writes: SNMPv3 authorises per user on the agent, not per request.
+  snmp::v3::user user;
+  std::string auth_password_file;  // as written (for bridge/info); "" when none
+  std::string priv_password_file;
+  std::chrono::milliseconds timeout{1000};  // per attempt
   int retries = 2;
 
   friend bool operator==(const snmp_config&, const snmp_config&) = default;
@@ -139,6 +145,11 @@ environment environment_from(std::map<std::string, std::string, std::less<>> var
 inline constexpr std::string_view env_mqtt_url = "PDU2MQTT_MQTT_URL";
 inline constexpr std::string_view env_mqtt_username = "PDU2MQTT_MQTT_USERNAME";
 inline constexpr std::string_view env_mqtt_password = "PDU2MQTT_MQTT_PASSWORD";
+
+// The variables that override a PDU's SNMPv3 pass phrases: PDU2MQTT_PDU_<ID>_AUTH_PASSWORD
+// and ..._PRIV_PASSWORD, the id in upper case with '-' as '_' ("rack-a" → RACK_A).
+std::string env_pdu_auth_password(std::string_view pdu_id);
+std::string env_pdu_priv_password(std::string_view pdu_id);
 
 // Errors carry one line, "<file>: <key path>: <what is wrong>" (or "<file>:<line>:<col>: ..."
 // for JSON syntax), reporting the first problem in document order. The file is validated as

@@ -28,26 +28,26 @@ enum class errc {
   inconsistent_name = 18,
 
   // Decoding (X.690 BER and the RFC 3416 message structure).
-  truncated = 100,         // a length points past the end of its enclosing TLV
-  bad_length,              // malformed length octets (too many, non-minimal where forbidden)
-  indefinite_length,       // X.690 8.1.3.6: not allowed in SNMP (RFC 3417 8)
-  unexpected_tag,          // a TLV of the wrong type at this position
-  trailing_data,           // bytes after the message or inside a TLV after its last field
-  integer_overflow,        // integer does not fit its type (INTEGER is 32-bit signed)
-  bad_oid,                 // OID encoding broken (arc overflow, non-minimal, empty)
-  too_many_oid_arcs,       // more than max_oid_arcs
-  too_many_varbinds,       // more than max_varbinds
-  message_too_large,       // more than max_message_size
-  unsupported_version,     // not v1/v2c (v3 is handled elsewhere)
-  unsupported_pdu,         // PDU type we never accept here (traps, reports)
-  too_deeply_nested,       // constructed TLVs nested past max_nesting
+  truncated = 100,      // a length points past the end of its enclosing TLV
+  bad_length,           // malformed length octets (too many, non-minimal where forbidden)
+  indefinite_length,    // X.690 8.1.3.6: not allowed in SNMP (RFC 3417 8)
+  unexpected_tag,       // a TLV of the wrong type at this position
+  trailing_data,        // bytes after the message or inside a TLV after its last field
+  integer_overflow,     // integer does not fit its type (INTEGER is 32-bit signed)
+  bad_oid,              // OID encoding broken (arc overflow, non-minimal, empty)
+  too_many_oid_arcs,    // more than max_oid_arcs
+  too_many_varbinds,    // more than max_varbinds
+  message_too_large,    // more than max_message_size
+  unsupported_version,  // not v1/v2c (v3 is handled elsewhere)
+  unsupported_pdu,      // PDU type we never accept here (traps, reports)
+  too_deeply_nested,    // constructed TLVs nested past max_nesting
 
   // Exchange and transport.
-  timeout = 200,           // no matching response after all retries
-  response_mismatch,       // response varbinds do not correspond to the request
-  socket_error,            // the UDP socket failed
-  cancelled,               // the client was closed while the request was in flight
-  invalid_request,         // caller asked for something impossible (empty OID list, ...)
+  timeout = 200,      // no matching response after all retries
+  response_mismatch,  // response varbinds do not correspond to the request
+  socket_error,       // the UDP socket failed
+  cancelled,          // the client was closed while the request was in flight
+  invalid_request,    // caller asked for something impossible (empty OID list, ...)
 
   // SNMPv3 (RFC 3412, RFC 3414): security processing, and the Report PDUs that name a cause.
   unsupported_security_level = 300,  // usmStatsUnsupportedSecLevels
