@@ -78,6 +78,9 @@ device::poller_settings poller_settings_from(const pdu_config& c,
   s.read.endpoint = endpoint;
   s.read.version = c.snmp.version;
   s.read.community = c.snmp.community;
+  if (c.snmp.version == snmp::version::v3) {
+    s.read.user = std::make_shared<const snmp::v3::user>(c.snmp.user);
+  }
   s.read.timeout = c.snmp.timeout;
   s.read.retries = c.snmp.retries;
   s.read.max_varbinds = c.max_varbinds;

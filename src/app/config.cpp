@@ -293,6 +293,23 @@ std::string read_file_bounded(const fs::path& path, std::size_t limit, const std
   return content;
 }
 
+// A password file's content without its trailing newline; key_path names the key in errors.
+std::string read_secret_file(const fs::path& full, const std::string& key_path) {
+  const std::string subject = "password file " + json_quoted(full.string(), 200);
+  std::error_code ec;
+  const auto status = fs::status(full, ec);
+  if (fs::exists(status) && !fs::is_regular_file(status)) {
+    // A FIFO or a device would block or never end.
+    fail(key_path, subject + " is not a regular file", config_errc::unreadable);
+  }
+  std::string password = read_file_bounded(full, max_password_file_size, key_path, subject);
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
+    password.pop_back();
+  }
+  if (password.empty()) fail(key_path, subject + " is empty", config_errc::unreadable);
+  return password;
+}
+
 // Optimal string alignment distance, ASCII case folded: a swap of two neighbours costs 1, so
 // "hots" is one step from "host".
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -636,19 +653,7 @@ class validator {
     }
     fs::path full(file);
     if (full.is_relative()) full = base_dir_ / full;
-    const std::string subject = "password file " + json_quoted(full.string(), 200);
-    std::error_code ec;
-    const auto status = fs::status(full, ec);
-    if (fs::exists(status) && !fs::is_regular_file(status)) {
-      // A FIFO or a device would block or never end.
-      fail(path, subject + " is not a regular file", config_errc::unreadable);
-    }
-    std::string password = read_file_bounded(full, max_password_file_size, path, subject);
-    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
-      password.pop_back();
-    }
-    if (password.empty()) fail(path, subject + " is empty", config_errc::unreadable);
-    return password;
+    return read_secret_file(full, path);
   }
 
   pdu_config read_pdu(const ordered_json& value, const std::string& path) {
@@ -1137,6 +1142,14 @@ result<bridge_config> load_config_file(const std::filesystem::path& path, const 
     return result<bridge_config>(f.code, format_failure(name, f));
   }
   return parse_config(text, name, env);
+}
+
+result<std::string> read_password_file(const std::filesystem::path& file) {
+  try {
+    return read_secret_file(file, "");
+  } catch (const config_failure& f) {
+    return result<std::string>(f.code, f.message);
+  }
 }
 
 std::string env_pdu_auth_password(std::string_view pdu_id) {

@@ -1,4 +1,5 @@
-// `pdu2mqtt simulate`: a simulated CyberPower PDU answering SNMP v1/v2c on UDP until
+// `pdu2mqtt simulate`: a simulated CyberPower PDU answering SNMP v1/v2c (and v3 for the
+// --v3-user, as a real network card with a v3 user configured) on UDP until
 // SIGINT/SIGTERM. Prints one "listening" line per PDU once bound, which tests and demos wait
 // for. `--count N` serves N independent PDUs from one process on consecutive ports (or N free
 // ones), so a scale benchmark needs one simulator process, not a thousand. `--model` names a
@@ -21,6 +22,7 @@
 #include "pdu2mqtt/common/result.hpp"
 #include "pdu2mqtt/sim/simulator.hpp"
 #include "pdu2mqtt/snmp/udp_agent.hpp"
+#include "snmp_cli_options.hpp"
 
 namespace pdu2mqtt::app {
 
@@ -38,6 +40,7 @@ struct simulate_options {
   std::size_t max_varbinds = 12;
   std::string community = "public";
   std::string write_community = "private";
+  v3_cli_options v3;  // served besides v1/v2c when --v3-user is given
   std::string name = "pdu2mqtt-sim";
   std::string serial = "SIM000000001";
   std::string model = "PDU41004";
@@ -157,8 +160,16 @@ sim::simulator_options base_options(const simulate_options& o) {
   return sim_options;
 }
 
+// RFC 3411 5 SnmpEngineID in its text format (4): CyberPower's enterprise number (3808), then
+// the serial, so each of --count PDUs is an engine of its own, as real units are.
+std::string engine_id_for(const std::string& serial) {
+  std::string id{'\x80', '\x00', '\x0e', '\xe0', '\x04'};
+  return id + serial.substr(0, snmp::v3::max_engine_id_length - id.size());
+}
+
 // The n-th of --count PDUs (0-based) differs from the first by its serial, name and port.
-sim::simulator_options options_for(const simulate_options& o, std::size_t n) {
+sim::simulator_options options_for(const simulate_options& o, std::size_t n,
+                                   const std::optional<snmp::v3::user>& v3_user) {
   sim::simulator_options sim_options = base_options(o);
   sim_options.name = o.name;
   sim_options.serial = o.serial;
@@ -183,6 +194,10 @@ sim::simulator_options options_for(const simulate_options& o, std::size_t n) {
     sim_options.name += suffix;
     sim_options.serial += suffix;
   }
+  if (v3_user) {
+    sim_options.agent.engine_id = engine_id_for(sim_options.serial);
+    sim_options.agent.v3_users = {*v3_user};
+  }
   return sim_options;
 }
 
@@ -203,12 +218,21 @@ void run_simulator(const simulate_options& o) {
     throw CLI::RuntimeError(1);
   }
   raise_descriptor_limit(o.count + 64);
+  std::optional<snmp::v3::user> v3_user;
+  if (!o.v3.user.empty()) {
+    auto user = o.v3.make_user();
+    if (!user) {
+      std::cerr << "pdu2mqtt simulate: " << user.err().detail << "\n";
+      throw CLI::RuntimeError(1);
+    }
+    v3_user = std::move(*user);
+  }
 
   asio::io_context io;
   std::vector<served_pdu> served;
   served.reserve(o.count);
   for (std::size_t n = 0; n < o.count; ++n) {
-    const auto sim_options = options_for(o, n);
+    const auto sim_options = options_for(o, n, v3_user);
     std::shared_ptr<sim::simulator> pdu;
     try {
       pdu = sim::simulator::create(io.get_executor(), sim_options);
@@ -245,6 +269,11 @@ void run_simulator(const simulate_options& o) {
   spdlog::info("simulated PDU{}: {} ({}), {} phase{}", o.count > 1 ? "s" : "", shape.model,
                sim::family_name(shape.family), served.front().pdu->phases(),
                served.front().pdu->phases() == 1 ? "" : "s");
+  if (v3_user) {
+    spdlog::info("simulated PDU{}: SNMPv3 user \"{}\" ({}, {}/{}) besides the communities",
+                 o.count > 1 ? "s" : "", v3_user->name, snmp::v3::to_string(v3_user->level()),
+                 snmp::v3::to_string(v3_user->auth), snmp::v3::to_string(v3_user->priv));
+  }
   for (const auto& s : served) {
     std::cout << "simulated PDU listening on udp " << describe(s.agent->local_endpoint()) << " ("
               << plural(shape.outlets, "outlet") << ", " << plural(shape.banks, "bank") << ")\n";
@@ -266,8 +295,8 @@ void run_simulator(const simulate_options& o) {
 
 void add_simulate_command(CLI::App& app) {
   auto options = std::make_shared<simulate_options>();
-  auto* cmd =
-      app.add_subcommand("simulate", "Run a simulated CyberPower PDU (SNMP v1/v2c agent on UDP)");
+  auto* cmd = app.add_subcommand("simulate",
+                                 "Run a simulated CyberPower PDU (SNMP v1/v2c/v3 agent on UDP)");
   cmd->add_option("--listen", options->listen, "UDP HOST:PORT to answer on (port 0: any free port)")
       ->capture_default_str();
   cmd->add_option("--count", options->count,
@@ -298,6 +327,7 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--community", options->community, "Read community")->capture_default_str();
   cmd->add_option("--write-community", options->write_community, "Write community (may also read)")
       ->capture_default_str();
+  options->v3.add_to(*cmd, "--v3-user");
   cmd->add_option("--name", options->name, "PDU name (ePDUIdentName, sysName)")
       ->capture_default_str();
   cmd->add_option("--serial", options->serial, "Serial number (ePDUIdentSerialNumber)")

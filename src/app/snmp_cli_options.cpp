@@ -2,18 +2,39 @@
 #include "snmp_cli_options.hpp"
 
 #include <charconv>
+#include <cstdlib>
+
+#include "pdu2mqtt/app/config.hpp"
 
 namespace pdu2mqtt::app {
 
 using asio::ip::udp;
 
+void v3_cli_options::add_to(CLI::App& cmd, const std::string& user_flag) {
+  cmd.add_option(user_flag, user, "SNMPv3 user name");
+  cmd.add_option("-a,--auth-protocol", auth_protocol,
+                 "SNMPv3 authentication: none, MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512")
+      ->capture_default_str();
+  cmd.add_option("--auth-password-file", auth_password_file,
+                 "file holding the SNMPv3 authentication pass phrase (or set " +
+                     std::string(env_snmp_auth_password) + ")");
+  cmd.add_option("-x,--priv-protocol", priv_protocol,
+                 "SNMPv3 privacy: none, DES, AES, AES-192, AES-256")
+      ->capture_default_str();
+  cmd.add_option("--priv-password-file", priv_password_file,
+                 "file holding the SNMPv3 privacy pass phrase (or set " +
+                     std::string(env_snmp_priv_password) + ")");
+  cmd.add_option("-n,--context", context, "SNMPv3 context name");
+}
+
 void snmp_cli_options::add_to(CLI::App& cmd, const std::string& default_community) {
   community = default_community;
   cmd.add_option("host", host, "PDU address: HOST[:PORT] (default port 161)")->required();
   cmd.add_option("-c,--community", community, "SNMP community")->capture_default_str();
-  cmd.add_option("-v,--snmp-version", version, "SNMP version: 1 or 2c")
-      ->check(CLI::IsMember({"1", "2c"}))
+  cmd.add_option("-v,--snmp-version", version, "SNMP version: 1, 2c or 3")
+      ->check(CLI::IsMember({"1", "2c", "3"}))
       ->capture_default_str();
+  v3.add_to(cmd, "-u,--user");
   cmd.add_option("--timeout-ms", timeout_ms, "timeout per attempt")
       ->check(CLI::Range(10, 60000))
       ->capture_default_str();
@@ -73,12 +94,84 @@ result<udp::endpoint> resolve_host_port(const std::string& text) {
   return found.begin()->endpoint();
 }
 
+namespace {
+
+error invalid(std::string detail) {
+  return error{std::make_error_code(std::errc::invalid_argument), std::move(detail)};
+}
+
+// The pass phrase from the file named on the command line, else from the environment; empty
+// when neither is given.
+result<std::string> pass_phrase(std::string_view variable, const std::string& file,
+                                std::string_view option) {
+  if (!file.empty()) {
+    auto read = read_password_file(file);
+    if (!read) return invalid(std::string(option) + ": " + read.err().detail);
+    return read;
+  }
+  const char* from_env = std::getenv(std::string(variable).c_str());
+  return std::string(from_env != nullptr ? from_env : "");
+}
+
+}  // namespace
+
+result<snmp::v3::user> v3_cli_options::make_user() const {
+  const auto& o = *this;
+  snmp::v3::user u;
+  if (o.user.empty()) return invalid("SNMPv3 needs a user name");
+  if (o.user.size() > snmp::v3::max_user_name_length) {
+    return invalid("--user: at most " + std::to_string(snmp::v3::max_user_name_length) + " bytes");
+  }
+  u.name = o.user;
+  u.context_name = o.context;
+  const auto auth = snmp::v3::parse_auth_protocol(o.auth_protocol);
+  if (!auth) return invalid("--auth-protocol: unknown protocol '" + o.auth_protocol + "'");
+  const auto priv = snmp::v3::parse_priv_protocol(o.priv_protocol);
+  if (!priv) return invalid("--priv-protocol: unknown protocol '" + o.priv_protocol + "'");
+  u.auth = *auth;
+  u.priv = *priv;
+  if (u.priv != snmp::v3::priv_protocol::none && u.auth == snmp::v3::auth_protocol::none) {
+    return invalid("--priv-protocol needs --auth-protocol (no privacy without authentication)");
+  }
+  const auto load = [](bool needed, std::string_view variable, const std::string& file,
+                       std::string_view option, std::string& into) -> std::optional<error> {
+    if (!needed) return std::nullopt;
+    auto phrase = pass_phrase(variable, file, option);
+    if (!phrase) return phrase.err();
+    if (phrase->empty()) {
+      return invalid(std::string(option) + " (or " + std::string(variable) + ") is needed");
+    }
+    if (phrase->size() < snmp::v3::min_password_length) {
+      return invalid(std::string(option) + ": the pass phrase must be at least " +
+                     std::to_string(snmp::v3::min_password_length) + " characters long");
+    }
+    into = std::move(*phrase);
+    return std::nullopt;
+  };
+  if (auto e = load(u.auth != snmp::v3::auth_protocol::none, env_snmp_auth_password,
+                    o.auth_password_file, "--auth-password-file", u.auth_password)) {
+    return *e;
+  }
+  if (auto e = load(u.priv != snmp::v3::priv_protocol::none, env_snmp_priv_password,
+                    o.priv_password_file, "--priv-password-file", u.priv_password)) {
+    return *e;
+  }
+  return u;
+}
+
 result<snmp::target> make_target(const snmp_cli_options& options) {
   auto endpoint = resolve_host_port(options.host);
   if (!endpoint) return endpoint.err();
   snmp::target t;
   t.endpoint = *endpoint;
-  t.version = options.version == "1" ? snmp::version::v1 : snmp::version::v2c;
+  t.version = options.version == "1"   ? snmp::version::v1
+              : options.version == "3" ? snmp::version::v3
+                                       : snmp::version::v2c;
+  if (t.version == snmp::version::v3) {
+    auto user = options.v3.make_user();
+    if (!user) return user.err();
+    t.user = std::make_shared<const snmp::v3::user>(std::move(*user));
+  }
   t.community = options.community;
   t.timeout = std::chrono::milliseconds(options.timeout_ms);
   t.retries = options.retries;

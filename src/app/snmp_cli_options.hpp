@@ -9,10 +9,31 @@
 
 namespace pdu2mqtt::app {
 
+inline constexpr std::string_view env_snmp_auth_password = "PDU2MQTT_SNMP_AUTH_PASSWORD";
+inline constexpr std::string_view env_snmp_priv_password = "PDU2MQTT_SNMP_PRIV_PASSWORD";
+
+// An SNMPv3 user on the command line (probe, outlet, simulate). Pass phrases only from files or
+// the environment (PDU2MQTT_SNMP_AUTH_PASSWORD, PDU2MQTT_SNMP_PRIV_PASSWORD): a flag's value is
+// readable by anyone in /proc/<pid>/cmdline.
+struct v3_cli_options {
+  std::string user;
+  std::string auth_protocol = "none";
+  std::string auth_password_file;
+  std::string priv_protocol = "none";
+  std::string priv_password_file;
+  std::string context;
+
+  // user_flag: "-u,--user" for the clients, "--v3-user" for the simulator.
+  void add_to(CLI::App& cmd, const std::string& user_flag);
+  // The user, or a message naming the option that is wrong. The file beats the environment.
+  result<snmp::v3::user> make_user() const;
+};
+
 struct snmp_cli_options {
   std::string host;  // HOST[:PORT], IPv6 as [addr]:port
   std::string community;
   std::string version = "2c";
+  v3_cli_options v3;
   int timeout_ms = 1000;
   int retries = 2;
   int max_varbinds = 10;

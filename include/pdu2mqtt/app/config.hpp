@@ -159,6 +159,10 @@ result<bridge_config> parse_config(std::string_view text, std::string_view file_
                                    const environment& env);
 result<bridge_config> load_config_file(const std::filesystem::path& path, const environment& env);
 
+// A password file's content, trailing newline removed; errors say "password file ... is empty"
+// and the like (for command-line options that name such a file).
+result<std::string> read_password_file(const std::filesystem::path& file);
+
 // The effective configuration with every secret that is set replaced by "***" (bridge/info).
 nlohmann::json redacted_json(const bridge_config& config);
 
