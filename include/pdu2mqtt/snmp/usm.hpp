@@ -73,6 +73,11 @@ bytes localize_key(auth_protocol auth, std::span<const std::uint8_t> ku,
 // AES-192/256 needs it (draft-blumenthal-aes-usm-04 3.1.2.1, as net-snmp does).
 localized_keys localize(const user& u, std::span<const std::uint8_t> engine_id);
 
+// ok, or why OpenSSL cannot provide this privacy protocol here (DES-CBC needs OpenSSL 3's
+// legacy provider). For configuration checks: seal() throws std::runtime_error and open()
+// fails for a cipher that is not available.
+status check_cipher(priv_protocol priv);
+
 // msgAuthenticationParameters length: 12 for MD5/SHA-1 (RFC 3414 6.3, 7.3), 16/24/32/48 for
 // SHA-224/256/384/512 (RFC 7860 4.2.2).
 std::size_t auth_parameters_length(auth_protocol auth) noexcept;

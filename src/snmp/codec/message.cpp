@@ -5,13 +5,13 @@
 #include <string>
 
 #include "pdu2mqtt/snmp/ber.hpp"
+#include "pdu_codec.hpp"
 
 namespace pdu2mqtt::snmp {
-namespace {
 
-error in_context(const error& e, const std::string& where) {
-  return error{e.code, e.detail.empty() ? where : where + ": " + e.detail};
-}
+using detail::in_context;
+
+namespace {
 
 bool is_pdu_tag(std::uint8_t t) noexcept {
   return t >= 0xA0 && t <= 0xA8;
@@ -66,19 +66,7 @@ void encode(const message& m, std::vector<std::uint8_t>& out) {
   const std::size_t msg = w.begin_constructed(ber::tag::sequence);
   w.integer(static_cast<std::int32_t>(m.version));
   w.octets(m.community);
-  const std::size_t pdu = w.begin_constructed(static_cast<std::uint8_t>(m.pdu.type));
-  w.integer(m.pdu.request_id);
-  w.integer(m.pdu.error_status);  // non-repeaters in GetBulk (RFC 3416 4.2.3)
-  w.integer(m.pdu.error_index);   // max-repetitions in GetBulk
-  const std::size_t list = w.begin_constructed(ber::tag::sequence);
-  for (const varbind& vb : m.pdu.varbinds) {
-    const std::size_t one = w.begin_constructed(ber::tag::sequence);
-    w.object_identifier(vb.name);
-    w.value(vb.value);
-    w.end_constructed(one);
-  }
-  w.end_constructed(list);
-  w.end_constructed(pdu);
+  detail::encode_pdu(m.pdu, w);
   w.end_constructed(msg);
 }
 
@@ -133,8 +121,41 @@ result<message> decode(std::span<const std::uint8_t> datagram) {
   // PDU
   auto pdu_tlv = body.next();
   if (!pdu_tlv) return in_context(pdu_tlv.err(), "PDU");
-  const std::uint8_t t = pdu_tlv->tag;
-  const std::string pdu_at = " at offset " + std::to_string(pdu_tlv->offset);
+  auto decoded_pdu = detail::decode_pdu(*pdu_tlv, m.version);
+  if (!decoded_pdu) return decoded_pdu.err();
+  if (!body.empty()) {
+    return {errc::trailing_data, "bytes after the PDU at offset " + std::to_string(body.offset())};
+  }
+  m.pdu = std::move(*decoded_pdu);
+  return m;
+}
+
+namespace detail {
+
+error in_context(const error& e, const std::string& where) {
+  return error{e.code, e.detail.empty() ? where : where + ": " + e.detail};
+}
+
+void encode_pdu(const pdu& p, ber::writer& w) {
+  const std::size_t pdu = w.begin_constructed(static_cast<std::uint8_t>(p.type));
+  w.integer(p.request_id);
+  w.integer(p.error_status);  // non-repeaters in GetBulk (RFC 3416 4.2.3)
+  w.integer(p.error_index);   // max-repetitions in GetBulk
+  const std::size_t list = w.begin_constructed(ber::tag::sequence);
+  for (const varbind& vb : p.varbinds) {
+    const std::size_t one = w.begin_constructed(ber::tag::sequence);
+    w.object_identifier(vb.name);
+    w.value(vb.value);
+    w.end_constructed(one);
+  }
+  w.end_constructed(list);
+  w.end_constructed(pdu);
+}
+
+result<pdu> decode_pdu(const ber::tlv& pdu_tlv, version message_version) {
+  pdu out;
+  const std::uint8_t t = pdu_tlv.tag;
+  const std::string pdu_at = " at offset " + std::to_string(pdu_tlv.offset);
   if (!is_pdu_tag(t)) {
     // Context-specific constructed tags are PDU types we do not know; anything else
     // is not a PDU at all.
@@ -143,20 +164,16 @@ result<message> decode(std::span<const std::uint8_t> datagram) {
     }
     return {errc::unexpected_tag, "expected a PDU" + pdu_at + ", found tag " + hex_byte(t)};
   }
-  m.pdu.type = static_cast<pdu_type>(t);
-  if (m.pdu.type == pdu_type::trap_v1) {
+  out.type = static_cast<pdu_type>(t);
+  if (out.type == pdu_type::trap_v1) {
     // RFC 1157 4.1.6: Trap-PDU has another layout (enterprise, agent-addr, ...).
     return {errc::unsupported_pdu, "v1 Trap-PDU" + pdu_at + " is not accepted"};
   }
-  if (m.pdu.type == pdu_type::get_bulk_request && m.version == version::v1) {
+  if (out.type == pdu_type::get_bulk_request && message_version == version::v1) {
     // RFC 3416 4.2.3 / RFC 3584 4.1: GetBulk does not exist in SNMPv1.
     return {errc::unsupported_pdu, "GetBulkRequest" + pdu_at + " in a v1 message"};
   }
-  if (!body.empty()) {
-    return {errc::trailing_data, "bytes after the PDU at offset " + std::to_string(body.offset())};
-  }
-
-  ber::reader fields = ber::reader::inside(*pdu_tlv);
+  ber::reader fields = ber::reader::inside(pdu_tlv);
   const auto integer_field = [&fields](const char* name) -> result<std::int32_t> {
     auto f = fields.expect(ber::tag::integer);
     if (!f) return in_context(f.err(), name);
@@ -168,14 +185,14 @@ result<message> decode(std::span<const std::uint8_t> datagram) {
   auto request_id = integer_field("request-id");
   if (!request_id) return request_id.err();
   auto error_status =
-      integer_field(m.pdu.type == pdu_type::get_bulk_request ? "non-repeaters" : "error-status");
+      integer_field(out.type == pdu_type::get_bulk_request ? "non-repeaters" : "error-status");
   if (!error_status) return error_status.err();
   auto error_index =
-      integer_field(m.pdu.type == pdu_type::get_bulk_request ? "max-repetitions" : "error-index");
+      integer_field(out.type == pdu_type::get_bulk_request ? "max-repetitions" : "error-index");
   if (!error_index) return error_index.err();
-  m.pdu.request_id = *request_id;
-  m.pdu.error_status = *error_status;
-  m.pdu.error_index = *error_index;
+  out.request_id = *request_id;
+  out.error_status = *error_status;
+  out.error_index = *error_index;
 
   auto list_tlv = fields.expect(ber::tag::sequence);
   if (!list_tlv) return in_context(list_tlv.err(), "varbind list");
@@ -187,7 +204,7 @@ result<message> decode(std::span<const std::uint8_t> datagram) {
   // Counted as they come: a peer announcing 10 000 varbinds costs us max_varbinds at most.
   ber::reader list = ber::reader::inside(*list_tlv);
   while (!list.empty()) {
-    const std::size_t n = m.pdu.varbinds.size() + 1;  // 1-based, as error-index counts
+    const std::size_t n = out.varbinds.size() + 1;  // 1-based, as error-index counts
     const std::string name = "varbind " + std::to_string(n);
     if (n > max_varbinds) {
       return {errc::too_many_varbinds, name + " at offset " + std::to_string(list.offset()) +
@@ -212,9 +229,11 @@ result<message> decode(std::span<const std::uint8_t> datagram) {
       return {errc::trailing_data,
               name + ": bytes after the value at offset " + std::to_string(vb.offset())};
     }
-    m.pdu.varbinds.push_back(varbind{std::move(*oid_value), std::move(*v)});
+    out.varbinds.push_back(varbind{std::move(*oid_value), std::move(*v)});
   }
-  return m;
+  return out;
 }
+
+}  // namespace detail
 
 }  // namespace pdu2mqtt::snmp
