@@ -1,11 +1,16 @@
-// Async SNMP v1/v2c manager side on one UDP socket: many targets, many requests in flight,
-// request-id matching, per-request timeout and retries, tooBig splitting. Errors are values.
+// Async SNMP v1/v2c/v3 manager side on one UDP socket: many targets, many requests in flight,
+// request-id (v3: msgID) matching, per-request timeout and retries, tooBig splitting, SNMPv3
+// engine discovery and time synchronisation (RFC 3414 4, 3.2 7b). Errors are values.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -39,6 +44,21 @@ struct client_stats {
   std::uint64_t dropped_wrong_community = 0;  // right id and source, other community or version
   std::uint64_t dropped_undecodable = 0;
   std::uint64_t too_big_splits = 0;
+  // SNMPv3.
+  std::uint64_t v3_discoveries = 0;   // engine IDs learnt (RFC 3414 4 probes, unknownEngineID)
+  std::uint64_t v3_time_resyncs = 0;  // requests resent after notInTimeWindow (agent rebooted...)
+  std::uint64_t v3_reports = 0;       // Report PDUs received for our requests
+  std::uint64_t dropped_unauthentic = 0;  // failed the HMAC, or came at a lower level than asked
+  std::uint64_t dropped_outside_time_window = 0;  // authentic but stale (RFC 3414 3.2 7b)
+};
+
+// What the client believes about an SNMPv3 agent's engine (RFC 3414 2.3), for diagnostics.
+struct engine_info {
+  std::string engine_id;  // binary snmpEngineID
+  std::int32_t boots = 0;
+  std::int32_t time_s = 0;  // the engine's time now, as estimated here
+  // Learnt from an authenticated message; otherwise the unauthenticated discovery Report's.
+  bool authenticated = false;
 };
 
 // A GetRequest list encoded once, for requests asked again and again (a PDU's poll): sending
@@ -90,12 +110,12 @@ class client : public std::enable_shared_from_this<client> {
   // One GetNext for each OID (the successors, in order). v1 end of MIB shows as end_of_mib_view.
   awaitable<result<std::vector<varbind>>> async_get_next(const target& t, std::vector<oid> oids);
 
-  // v2c only: one GetBulk exchange, the varbinds as the agent returned them.
+  // v2c and v3: one GetBulk exchange, the varbinds as the agent returned them.
   awaitable<result<std::vector<varbind>>> async_get_bulk(const target& t, std::vector<oid> oids,
                                                          std::int32_t non_repeaters,
                                                          std::int32_t max_repetitions);
 
-  // Everything under subtree, in order: GetBulk on v2c, GetNext on v1. Stops at the end of
+  // Everything under subtree, in order: GetBulk on v2c/v3, GetNext on v1. Stops at the end of
   // the subtree, at endOfMibView, and at a non-increasing OID (a broken agent must not loop us).
   awaitable<result<std::vector<varbind>>> async_walk(const target& t, oid subtree,
                                                      std::size_t max_results = 100000);
@@ -105,9 +125,16 @@ class client : public std::enable_shared_from_this<client> {
 
   // One request/response exchange with timeout and retries. The request-id is assigned here.
   // An error-status in the response comes back as an error whose detail names the varbind.
+  // On v3 the agent's engine is discovered first if unknown (cached per endpoint), a Report
+  // that ends the request comes back as its errc (wrong_digest, unknown_user_name, ...), and
+  // notInTimeWindow or unknownEngineID for a known engine re-synchronise and resend once.
   awaitable<result<pdu>> async_exchange(const target& t, pdu request);
 
   const client_stats& stats() const noexcept { return stats_; }
+  // The SNMPv3 engine known at endpoint, if discovered.
+  std::optional<engine_info> engine(const asio::ip::udp::endpoint& endpoint) const;
+  // Localized key sets held (one per user identity and engine).
+  std::size_t cached_keys() const noexcept { return keys_.size(); }
   asio::ip::udp::endpoint local_endpoint() const;
 
   // Closes the socket; requests in flight complete with errc::cancelled.
@@ -115,11 +142,32 @@ class client : public std::enable_shared_from_this<client> {
 
  private:
   struct pending;
+  // RFC 3414 2.3: a non-authoritative engine's notion of an authoritative engine's clock.
+  struct engine_clock {
+    std::int32_t boots = 0;
+    std::int32_t time_s = 0;                // the engine's time at learnt_at
+    std::int32_t latest_received_time = 0;  // latestReceivedEngineTime
+    std::chrono::steady_clock::time_point learnt_at;
+    bool authenticated = false;
+    std::int32_t now() const;  // time_s plus the seconds elapsed here since learnt_at
+  };
+  // A user's identity (everything its keys derive from) and the engine they are localized to.
+  using key_id = std::tuple<std::string, v3::auth_protocol, std::string, v3::priv_protocol,
+                            std::string, std::string>;
+
   client(asio::any_io_executor executor, const asio::ip::udp::endpoint& local);
   awaitable<void> receive_loop();
+  void receive_v3(std::span<const std::uint8_t> datagram, const asio::ip::udp::endpoint& sender);
+  bool accept_engine_time(const v3::usm_parameters& usm);
   awaitable<result<pdu>> exchange_once(const target& t, pdu request);
+  awaitable<result<pdu>> exchange_v3(const target& t, pdu request);
+  awaitable<result<std::string>> discover(const target& t);
+  void learn_engine(const asio::ip::udp::endpoint& endpoint, const v3::usm_parameters& usm);
+  result<std::shared_ptr<const v3::localized_keys>> keys_for(const v3::user& u,
+                                                             const std::string& engine_id);
   awaitable<result<pdu>> send_and_wait(const target& t, std::int32_t id,
-                                       const std::vector<std::uint8_t>& datagram);
+                                       const std::vector<std::uint8_t>& datagram,
+                                       std::shared_ptr<pending> waiting = nullptr);
   awaitable<result<std::vector<varbind>>> get_chunk(const target& t, std::vector<oid> oids,
                                                     pdu_type type);
   awaitable<result<std::vector<varbind>>> get_all(const target& t, std::vector<oid> oids,
@@ -138,6 +186,11 @@ class client : public std::enable_shared_from_this<client> {
   std::int32_t last_request_id_ = first_request_id;
   client_stats stats_;
   bool closed_ = false;
+  // SNMPv3 (RFC 3414 2.3, 4): engine per endpoint, clock per engine, keys per (user, engine).
+  std::map<asio::ip::udp::endpoint, std::string> engine_ids_;
+  std::map<std::string, engine_clock> clocks_;
+  std::map<key_id, std::shared_ptr<const v3::localized_keys>> keys_;
+  std::uint64_t salt_ = 0;  // RFC 3414 8.1.1.1, RFC 3826 3.1.2.1: advanced per sealed message
 };
 
 }  // namespace pdu2mqtt::snmp
