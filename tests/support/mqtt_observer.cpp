@@ -13,9 +13,10 @@ std::string unique_client_id() {
 }
 }  // namespace
 
-mqtt_observer::mqtt_observer(const std::string& uri, const std::string& filter) {
-  mqtt::link_options o;
-  o.url = uri;
+mqtt_observer::mqtt_observer(const std::string& uri, const std::string& filter)
+    : mqtt_observer(mqtt::link_options{.url = uri}, filter) {}
+
+mqtt_observer::mqtt_observer(mqtt::link_options o, const std::string& filter) {
   o.client_id = unique_client_id();
   o.min_backoff = std::chrono::milliseconds(100);
   o.max_backoff = std::chrono::milliseconds(500);

@@ -15,6 +15,9 @@ namespace pdu2mqtt::test {
 class mqtt_observer {
  public:
   explicit mqtt_observer(const std::string& uri, const std::string& filter = "#");
+  // With credentials (or TLS): the options' url, username, password... are used as given;
+  // client id and backoff are the observer's.
+  explicit mqtt_observer(mqtt::link_options options, const std::string& filter = "#");
   ~mqtt_observer();
 
   bool wait_connected(std::chrono::milliseconds timeout = std::chrono::seconds(10));
