@@ -34,7 +34,8 @@ FROM debian:bookworm-slim AS runtime
 # Shared libraries the binary links (libc6, libstdc++6 and libgcc-s1 are in the base image):
 #   libpaho-mqttpp3-1, libpaho-mqtt1.3  MQTT (C++ wrapper, C library)
 #   libspdlog1.10, libfmt9              logging
-#   libssl3                             TLS for mqtts:// (libssl.so.3, libcrypto.so.3)
+#   libssl3                             TLS for mqtts://, SNMPv3 crypto (libssl.so.3,
+#                                       libcrypto.so.3, the legacy provider for DES)
 # and ca-certificates: an mqtts:// broker is verified against the system trust store.
 # The bridge runs as pdu2mqtt (uid/gid 1000), never as root.
 RUN apt-get update \
