@@ -104,7 +104,8 @@ class client : public std::enable_shared_from_this<client> {
 
   // The same as async_get(t, oids) for the OIDs prepare_get(t, oids) was given. The prepared
   // requests must outlive the call. A target with another version, community or max_varbinds
-  // than the one prepared for is served the general way.
+  // than the one prepared for is served the general way, and so is every v3 target (each v3
+  // message is sealed afresh: msgID, engine clock, salt).
   static prepared_get prepare_get(const target& t, std::vector<oid> oids);
   awaitable<result<std::vector<varbind>>> async_get(const target& t, const prepared_get& prepared);
   // One GetNext for each OID (the successors, in order). v1 end of MIB shows as end_of_mib_view.
