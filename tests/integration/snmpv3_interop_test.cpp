@@ -8,7 +8,6 @@
 
 #include "pdu2mqtt/snmp/client.hpp"
 #include "pdu2mqtt/snmp/usm.hpp"
-#include "support/ports.hpp"
 #include "support/run_coroutine.hpp"
 #include "support/snmpd_fixture.hpp"
 
@@ -53,11 +52,28 @@ v3::user user_for(auth_protocol auth, priv_protocol priv) {
   return u;
 }
 
-std::vector<v3::user> every_user() {
-  std::vector<v3::user> users{user_for(auth_protocol::none, priv_protocol::none)};
+// One test per cell; printed by name (gtest would otherwise dump the user's bytes).
+struct cell {
+  auth_protocol auth;
+  priv_protocol priv;
+  v3::user user() const { return user_for(auth, priv); }
+};
+void PrintTo(const cell& c, std::ostream* out) {
+  *out << v3::to_string(c.auth) << "/" << v3::to_string(c.priv);
+}
+
+std::vector<cell> every_cell() {
+  std::vector<cell> cells{{auth_protocol::none, priv_protocol::none}};
   for (const auto auth : all_auth)
     for (const auto priv : all_priv)
-      users.push_back(user_for(auth, priv));
+      cells.push_back({auth, priv});
+  return cells;
+}
+
+std::vector<v3::user> every_user() {
+  std::vector<v3::user> users;
+  for (const auto& c : every_cell())
+    users.push_back(c.user());
   return users;
 }
 
@@ -102,10 +118,11 @@ class snmpv3_against_snmpd : public ::testing::Test {
 test::snmpd_fixture* snmpv3_against_snmpd::agent = nullptr;
 
 class every_auth_priv_pair : public snmpv3_against_snmpd,
-                             public ::testing::WithParamInterface<v3::user> {};
+                             public ::testing::WithParamInterface<cell> {};
 
 TEST_P(every_auth_priv_pair, get_and_set_through_our_client) {
-  const auto t = v3_target(agent->port(), GetParam());
+  const auto u = GetParam().user();
+  const auto t = v3_target(agent->port(), u);
   std::vector<oid> oids{sys_descr, sys_name};
   auto got = run(io, snmp->async_get(t, oids));
   ASSERT_TRUE(got) << got.err().to_string();
@@ -113,7 +130,7 @@ TEST_P(every_auth_priv_pair, get_and_set_through_our_client) {
   EXPECT_EQ(text_of((*got)[0].value), test::snmpd_fixture::sys_descr);
   EXPECT_EQ(text_of((*got)[1].value), test::snmpd_fixture::sys_name);
 
-  const std::string written = "v3 " + GetParam().name;
+  const std::string written = "v3 " + u.name;
   std::vector<varbind> set{{sys_contact, written}};
   auto done = run(io, snmp->async_set(t, set));
   ASSERT_TRUE(done) << done.err().to_string();
@@ -129,11 +146,11 @@ TEST_P(every_auth_priv_pair, get_and_set_through_our_client) {
   EXPECT_EQ(s.dropped_unauthentic + s.dropped_undecodable + s.dropped_outside_time_window, 0u);
 }
 
-std::string user_name(const ::testing::TestParamInfo<v3::user>& info) {
-  return info.param.name;
+std::string user_name(const ::testing::TestParamInfo<cell>& info) {
+  return info.param.user().name;
 }
 
-INSTANTIATE_TEST_SUITE_P(net_snmp_5_9_3, every_auth_priv_pair, ::testing::ValuesIn(every_user()),
+INSTANTIATE_TEST_SUITE_P(net_snmp_5_9_3, every_auth_priv_pair, ::testing::ValuesIn(every_cell()),
                          user_name);
 
 TEST_F(snmpv3_against_snmpd, walk_uses_getbulk_and_matches_v2c) {
