@@ -130,6 +130,9 @@ result<envelope> peek(std::span<const std::uint8_t> datagram);
 
 // Verifies the HMAC (errc::wrong_digest), decrypts (errc::decryption_error) and decodes the
 // scopedPDU. keys may be null only for a message without the auth flag.
+// The level is the message's own (its flags): a message without the auth flag opens without
+// any check, so the caller compares flags with the level it expects (Reports may legitimately
+// come unauthenticated; a Response to an authenticated request may not).
 result<message> open(std::span<const std::uint8_t> datagram, const localized_keys* keys);
 
 // RFC 3414 4: usmStats counters, named by the Report PDUs that carry them.
