@@ -9,12 +9,14 @@
 #include <charconv>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
 
 #include "pdu2mqtt/mqtt/tcp_nodelay.hpp"
+#include "tls_probe.hpp"
 
 namespace pdu2mqtt::mqtt {
 namespace {
@@ -27,6 +29,7 @@ constexpr std::chrono::seconds connect_timeout{10};
 // After the grace for in-flight publishes, how long stop() waits for Paho to send DISCONNECT.
 constexpr std::chrono::milliseconds disconnect_slack{250};
 constexpr std::chrono::milliseconds destructor_grace{250};
+constexpr std::chrono::milliseconds tls_probe_timeout{3000};
 constexpr int max_queued_publishes = 1 << 20;
 
 struct scheme_mapping {
@@ -45,7 +48,8 @@ constexpr scheme_mapping schemes[] = {
 };
 
 struct server_address {
-  std::string uri;  // as Paho takes it
+  std::string uri;   // as Paho takes it
+  std::string host;  // as in the URL, an IPv6 address with its brackets
   bool tls = false;
   std::uint16_t port = 0;
 };
@@ -82,27 +86,78 @@ server_address paho_address(const std::string& url) {
       port == 0 || port > 65535) {
     throw std::invalid_argument("MQTT URL \"" + url + "\": the port must be 1 to 65535");
   }
-  return {std::string(mapping->paho) + "://" + authority, mapping->paho == "ssl",
-          static_cast<std::uint16_t>(port)};
+  return {std::string(mapping->paho) + "://" + authority, authority.substr(0, authority.rfind(':')),
+          mapping->paho == "ssl", static_cast<std::uint16_t>(port)};
 }
 
-// Paho reports a refused CONNECT with the CONNACK return code (MQTT 3.1.1 3.2.2.3), and its
-// own failures with negative codes.
-std::string connect_failure(int rc) {
+// CONNACK return codes of MQTT 3.1.1 (3.2.2.3) and the reason codes 0x80 and up of MQTT 5
+// (3.2.2.2): a refused CONNECT. 1 and 0x84 also arrive on an MQTT 5 connection (a broker that
+// only speaks 3.1.1 answers with the 3.1.1 code).
+constexpr int connack_unacceptable_protocol_version = 1;
+constexpr int reason_unsupported_protocol_version = 0x84;
+
+std::string_view connack_reason(int rc) {
   switch (rc) {
-    case 1:
-      return "broker refused the connection: unacceptable protocol version";
+    case connack_unacceptable_protocol_version:
+    case reason_unsupported_protocol_version:
+      return "unacceptable protocol version";
     case 2:
-      return "broker refused the connection: client identifier rejected";
+    case 0x85:
+      return "client identifier rejected";
     case 3:
-      return "broker refused the connection: server unavailable";
+    case 0x88:
+      return "server unavailable";
     case 4:
-      return "broker refused the connection: bad user name or password";
+    case 0x86:
+      return "bad user name or password";
     case 5:
-      return "broker refused the connection: not authorized";
+    case 0x87:
+      // Mosquitto's answer to a wrong password as well.
+      return "not authorized (or a wrong user name or password)";
+    case 0x80:
+      return "unspecified error";
+    case 0x81:
+      return "malformed packet";
+    case 0x82:
+      return "protocol error";
+    case 0x83:
+      return "implementation specific error";
+    case 0x89:
+      return "server busy";
+    case 0x8A:
+      return "banned";
+    case 0x8C:
+      return "bad authentication method";
+    case 0x95:
+      return "packet too large";
+    case 0x97:
+      return "quota exceeded";
+    case 0x9C:
+      return "use another server";
+    case 0x9D:
+      return "server moved";
+    case 0x9F:
+      return "connection rate exceeded";
     default:
-      return paho::exception::error_str(rc) + " (Paho code " + std::to_string(rc) + ")";
+      return {};
   }
+}
+
+bool refuses_protocol_version(int rc) {
+  return rc == connack_unacceptable_protocol_version || rc == reason_unsupported_protocol_version;
+}
+
+// Paho reports a refused CONNECT with the broker's code, and its own failures with negative ones.
+std::string connect_failure(int rc) {
+  if (const auto reason = connack_reason(rc); !reason.empty()) {
+    return "broker refused the connection: " + std::string(reason);
+  }
+  if (rc > 0) return "broker refused the connection (code " + std::to_string(rc) + ")";
+  return paho::exception::error_str(rc) + " (Paho code " + std::to_string(rc) + ")";
+}
+
+constexpr std::string_view version_name(int mqtt_version) {
+  return mqtt_version == MQTTVERSION_5 ? "5" : "3.1.1";
 }
 
 // A user:password@ prefix would be a secret in the log.
@@ -131,12 +186,21 @@ class link_state : public std::enable_shared_from_this<link_state> {
     paho_side_ = {executor_, weak_from_this()};
     connect_listener_.paho_side = &paho_side_;
     subscribe_listener_.paho_side = &paho_side_;
+    mqtt_version_ = options_.version == protocol::v3_1_1 ? MQTTVERSION_3_1_1 : MQTTVERSION_5;
+    make_client();
+  }
 
+  // Paho C fixes a client's MQTT version family when it is created (MQTTAsync_createOptions):
+  // a client made for 3.1.1 cannot send an MQTT 5 CONNECT, and the v5 callbacks differ. Falling
+  // back to 3.1.1 therefore means a new client.
+  void make_client() {
+    client_.reset();
     // Paho C refuses a publish once this many are queued for its sending thread, connected
     // or not (default 100): a bridge with 1000 PDUs publishes some 30 000 states and
     // discovery messages in its first second, and most would be dropped.
-    client_ = std::make_unique<paho::async_client>(address_.uri, options_.client_id,
-                                                   max_queued_publishes, nullptr);
+    client_ = std::make_unique<paho::async_client>(
+        address_.uri, options_.client_id, paho::create_options(mqtt_version_, max_queued_publishes),
+        nullptr);
     const poster post = paho_side_;
     client_->set_connected_handler([post](const std::string&) {
       never_throw([&] { post([](link_state& self) { self.on_connected(); }); });
@@ -157,10 +221,14 @@ class link_state : public std::enable_shared_from_this<link_state> {
       });
     });
 
-    connect_options_.set_mqtt_version(MQTTVERSION_3_1_1);
-    // Clean session (MQTT 3.1.1 3.1.2.4): the bridge re-subscribes and re-publishes its state
-    // on every connect, so nothing from an earlier session is wanted.
-    connect_options_.set_clean_session(true);
+    connect_options_ = paho::connect_options();
+    connect_options_.set_mqtt_version(mqtt_version_);
+    // Clean session (MQTT 3.1.1 3.1.2.4), clean start with no session expiry (MQTT 5 3.1.2.4,
+    // 3.1.2.11.2): the bridge re-subscribes and re-publishes its state on every connect, so
+    // nothing from an earlier session is wanted. Paho C refuses a v5 CONNECT with the 3.1.1 flag.
+    const bool v5 = mqtt_version_ == MQTTVERSION_5;
+    connect_options_.set_clean_session(!v5);
+    connect_options_.set_clean_start(v5);
     connect_options_.set_keep_alive_interval(options_.keepalive);
     connect_options_.set_connect_timeout(connect_timeout);
     // Our timer reconnects: Paho's automatic reconnect works in whole seconds and does not
@@ -174,9 +242,23 @@ class link_state : public std::enable_shared_from_this<link_state> {
     }
     if (!options_.username.empty()) connect_options_.set_user_name(options_.username);
     if (!options_.password.empty()) connect_options_.set_password(options_.password);
-    // Paho C refuses an ssl:// connect without SSL options; the defaults verify the server
-    // against the system trust store.
-    if (address_.tls) connect_options_.set_ssl(paho::ssl_options());
+    if (address_.tls) connect_options_.set_ssl(make_ssl_options());
+  }
+
+  // Paho C refuses an ssl:// connect without SSL options. The broker's certificate is always
+  // verified against ca_file (or the system's CAs when it is empty); verify_hostname adds
+  // Paho's post-handshake check of the URL's host against the certificate.
+  paho::ssl_options make_ssl_options() const {
+    const auto& tls = options_.tls;
+    const poster post = paho_side_;
+    paho::ssl_options ssl;
+    if (!tls.ca_file.empty()) ssl.set_trust_store(tls.ca_file);
+    if (!tls.cert_file.empty()) ssl.set_key_store(tls.cert_file);
+    if (!tls.key_file.empty()) ssl.set_private_key(tls.key_file);
+    if (!tls.key_password.empty()) ssl.set_private_key_password(tls.key_password);
+    ssl.set_enable_server_cert_auth(true);
+    ssl.set_verify(tls.verify_hostname);
+    return ssl;
   }
 
   ~link_state() {
@@ -190,8 +272,17 @@ class link_state : public std::enable_shared_from_this<link_state> {
     // A started link is outstanding work, like a pending read on a socket: the io_context's
     // run() keeps waiting for broker events until stop().
     work_ = asio::prefer(executor_, asio::execution::outstanding_work.tracked);
-    spdlog::info("MQTT: connecting to {} as \"{}\"", loggable_url(options_.url),
-                 options_.client_id);
+    spdlog::info("MQTT: connecting to {} as \"{}\" ({})", loggable_url(options_.url),
+                 options_.client_id,
+                 options_.version == protocol::automatic
+                     ? std::string("MQTT 5, or 3.1.1 if the broker refuses 5")
+                     : "MQTT " + std::string(version_name(mqtt_version_)));
+    if (address_.tls && !options_.tls.verify_hostname) {
+      spdlog::warn(
+          "MQTT: TLS host name verification is off: any certificate signed by a trusted CA is "
+          "accepted for {}, so whoever holds one can pose as the broker",
+          address_.host);
+    }
     connect();
   }
 
@@ -199,6 +290,7 @@ class link_state : public std::enable_shared_from_this<link_state> {
     if (stopped_) return;
     stopped_ = true;
     timer_.cancel();
+    if (const auto cancel = std::exchange(cancel_probe_, nullptr)) cancel();
     work_ = asio::any_io_executor();
     const bool was_started = std::exchange(started_, false);
     const bool was_connected = std::exchange(connected_, false);
@@ -262,6 +354,7 @@ class link_state : public std::enable_shared_from_this<link_state> {
   link::connection_handler connection_handler_;
   link_stats stats_;
   bool connected_ = false;
+  std::string_view protocol_in_use_;
 
  private:
   // Copied into every Paho callback; the only state Paho's threads read.
@@ -371,7 +464,9 @@ class link_state : public std::enable_shared_from_this<link_state> {
     connected_ = true;
     backoff_ = options_.min_backoff;
     ++stats_.connects;
-    spdlog::info("MQTT: connected to {} as \"{}\"", loggable_url(options_.url), options_.client_id);
+    protocol_in_use_ = version_name(mqtt_version_);
+    spdlog::info("MQTT: connected to {} as \"{}\" (MQTT {}{})", loggable_url(options_.url),
+                 options_.client_id, protocol_in_use_, address_.tls ? ", TLS" : "");
     if (disable_nagle_to_port(address_.port) == 0) {
       spdlog::debug("MQTT: no socket to port {} found to set TCP_NODELAY on", address_.port);
     }
@@ -415,8 +510,41 @@ class link_state : public std::enable_shared_from_this<link_state> {
   void on_connect_failed(int rc) {
     if (stopped_) return;
     connecting_ = false;
+    if (options_.version == protocol::automatic && mqtt_version_ == MQTTVERSION_5 &&
+        refuses_protocol_version(rc)) {
+      // Said once: from now on this link speaks 3.1.1 (until the bridge restarts).
+      spdlog::info("MQTT: {} refused MQTT 5 ({}); using MQTT 3.1.1 from now on",
+                   loggable_url(options_.url), connect_failure(rc));
+      mqtt_version_ = MQTTVERSION_3_1_1;
+      make_client();
+      // Not an outage: the broker answered, so the next attempt goes out at once.
+      connect();
+      return;
+    }
+    if (address_.tls && rc < 0) {
+      // Paho says "TCP/TLS connect failure" whatever went wrong; one handshake of our own finds
+      // out what (certificate, host name, unreachable) before the retry is announced.
+      auto host = address_.host;
+      if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+      cancel_probe_ =
+          detail::async_probe_tls(executor_, {host, address_.port, options_.tls}, tls_probe_timeout,
+                                  [weak = weak_from_this(), rc](std::string why) {
+                                    if (const auto self = weak.lock())
+                                      self->announce_retry(rc, why);
+                                  });
+      return;
+    }
+    announce_retry(rc, {});
+  }
+
+  // tls_reason: from the probe; "" when there is none or its handshake worked.
+  void announce_retry(int rc, const std::string& tls_reason) {
+    cancel_probe_ = nullptr;
+    if (stopped_) return;
+    const std::string why =
+        tls_reason.empty() ? connect_failure(rc) : "TLS handshake failed: " + tls_reason;
     spdlog::warn("MQTT: cannot connect to {}: {}; retrying in {} ms", loggable_url(options_.url),
-                 connect_failure(rc), backoff_.count());
+                 why, backoff_.count());
     schedule_reconnect();
   }
 
@@ -462,6 +590,8 @@ class link_state : public std::enable_shared_from_this<link_state> {
   bool started_ = false;
   bool stopped_ = false;
   bool connecting_ = false;
+  int mqtt_version_ = MQTTVERSION_5;
+  std::function<void()> cancel_probe_;  // set while a TLS probe runs
   paho::connect_options connect_options_;
   // Paho refers to these until client_ is destroyed (first, see ~link_state).
   poster paho_side_;
@@ -519,6 +649,10 @@ bool link::connected() const noexcept {
 
 const link_stats& link::stats() const noexcept {
   return impl_->state->stats_;
+}
+
+std::string_view link::protocol_in_use() const noexcept {
+  return impl_->state->protocol_in_use_;
 }
 
 }  // namespace pdu2mqtt::mqtt

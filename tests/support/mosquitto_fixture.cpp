@@ -6,8 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "support/ports.hpp"
 
@@ -33,10 +35,16 @@ bool accepts_tcp(std::uint16_t port) {
 
 }  // namespace
 
-mosquitto_fixture::mosquitto_fixture() {
+mosquitto_fixture::mosquitto_fixture() : mosquitto_fixture(mosquitto_setup{}) {}
+
+mosquitto_fixture::mosquitto_fixture(mosquitto_setup setup) : setup_(std::move(setup)) {
   std::string last_output;
   for (int attempt = 0; attempt < start_attempts; ++attempt) {
     port_ = free_tcp_port();
+    extra_ports_.clear();
+    for (std::size_t i = 0; i < setup_.extra_listeners.size(); ++i) {
+      extra_ports_.push_back(free_tcp_port());
+    }
     write_config();
     process_.start({"mosquitto", "-c", (dir_.path() / "mosquitto.conf").string()});
     if (wait_until_accepting(start_timeout)) return;
@@ -57,8 +65,18 @@ void mosquitto_fixture::write_config() const {
   // it as it is (it logs a warning about that); for non-root runs the option is ignored.
   if (::geteuid() == 0) config += "user root\n";
   config += "listener " + std::to_string(port_) + " 127.0.0.1\n";
+  for (std::size_t i = 0; i < extra_ports_.size(); ++i) {
+    config += "listener " + std::to_string(extra_ports_[i]) + " 127.0.0.1\n";
+    config += setup_.extra_listeners[i];
+    if (!config.ends_with('\n')) config += '\n';
+  }
+  // Without per_listener_settings these apply to every listener.
+  config += setup_.allow_anonymous ? "allow_anonymous true\n" : "allow_anonymous false\n";
+  if (!setup_.password_file.empty()) {
+    config += "password_file " + setup_.password_file.string() + "\n";
+  }
+  if (!setup_.acl_file.empty()) config += "acl_file " + setup_.acl_file.string() + "\n";
   config +=
-      "allow_anonymous true\n"
       "persistence false\n"
       // Without it Nagle's algorithm holds each small publish until the peer's delayed ACK:
       // about 40 ms per hop, 80 ms on a command's way in and its state's way out.
@@ -79,7 +97,10 @@ void mosquitto_fixture::write_config() const {
 bool mosquitto_fixture::wait_until_accepting(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (process_.running() && std::chrono::steady_clock::now() < deadline) {
-    if (accepts_tcp(port_)) return true;
+    if (accepts_tcp(port_) && std::all_of(extra_ports_.begin(), extra_ports_.end(),
+                                          [](auto p) { return accepts_tcp(p); })) {
+      return true;
+    }
     std::this_thread::sleep_for(20ms);
   }
   return false;
