@@ -41,6 +41,8 @@ struct simulate_options {
   std::string community = "public";
   std::string write_community = "private";
   v3_cli_options v3;  // served besides v1/v2c when --v3-user is given
+  // snmpEngineBoots to start from: a restart with a higher number is a rebooted PDU.
+  std::int32_t engine_boots = 1;
   std::string name = "pdu2mqtt-sim";
   std::string serial = "SIM000000001";
   std::string model = "PDU41004";
@@ -197,6 +199,7 @@ sim::simulator_options options_for(const simulate_options& o, std::size_t n,
   if (v3_user) {
     sim_options.agent.engine_id = engine_id_for(sim_options.serial);
     sim_options.agent.v3_users = {*v3_user};
+    sim_options.agent.engine_boots = o.engine_boots;
   }
   return sim_options;
 }
@@ -328,6 +331,11 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--write-community", options->write_community, "Write community (may also read)")
       ->capture_default_str();
   options->v3.add_to(*cmd, "--v3-user");
+  cmd->add_option("--engine-boots", options->engine_boots,
+                  "SNMPv3 snmpEngineBoots to start from (a restart with a higher number is a "
+                  "rebooted PDU; a lower one, a PDU that lost its counter)")
+      ->check(CLI::Range(1, snmp::v3::max_engine_boots - 1))
+      ->capture_default_str();
   cmd->add_option("--name", options->name, "PDU name (ePDUIdentName, sysName)")
       ->capture_default_str();
   cmd->add_option("--serial", options->serial, "Serial number (ePDUIdentSerialNumber)")
