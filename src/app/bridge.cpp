@@ -44,6 +44,14 @@ mqtt::link_options link_options_from(const mqtt_config& c, const topics::layout&
   o.username = c.username;
   o.password = c.password;
   o.keepalive = c.keepalive;
+  o.version = c.protocol == mqtt_protocol::v5       ? mqtt::protocol::v5
+              : c.protocol == mqtt_protocol::v3_1_1 ? mqtt::protocol::v3_1_1
+                                                    : mqtt::protocol::automatic;
+  o.tls.ca_file = c.tls.ca_file;
+  o.tls.cert_file = c.tls.cert_file;
+  o.tls.key_file = c.tls.key_file;
+  o.tls.key_password = c.tls.key_password;
+  o.tls.verify_hostname = c.tls.verify_hostname;
   o.will_topic = layout.bridge_state();
   o.will_payload = std::string(offline_payload);
   return o;
@@ -371,7 +379,8 @@ void bridge::on_connection(bool connected) {
     spdlog::warn("MQTT connection lost; reconnecting");
     return;
   }
-  spdlog::info("MQTT connected to {}", config_.mqtt.broker.uri());
+  spdlog::info("MQTT connected to {} (MQTT {})", config_.mqtt.broker.uri(),
+               link_->protocol_in_use());
   // The broker may have lost its retained messages (restart without persistence): everything
   // we stand for is published again.
   publish_retained(layout_.bridge_state(), std::string(online_payload));
@@ -599,7 +608,13 @@ void bridge::publish_info() {
     }
     pdus.push_back(std::move(p));
   }
-  json info = {{"version", version_string}, {"pdus", pdus}, {"config", redacted_json(config_)}};
+  // The link as negotiated: the MQTT version ("5" or "3.1.1") and whether it is encrypted.
+  const json link = {{"protocol", std::string(link_->protocol_in_use())},
+                     {"tls", config_.mqtt.broker.tls}};
+  json info = {{"version", version_string},
+               {"mqtt", link},
+               {"pdus", pdus},
+               {"config", redacted_json(config_)}};
   publish_retained(layout_.bridge_info(), dump(info));
 }
 

@@ -339,7 +339,9 @@ constexpr auto top_keys =
     std::to_array<std::string_view>({"mqtt", "pdus", "log_level", "log_format"});
 constexpr auto mqtt_keys = std::to_array<std::string_view>(
     {"url", "client_id", "username", "password", "password_file", "base_topic", "discovery_prefix",
-     "keepalive_s", "qos", "discovery", "discovery_mode", "retain_state"});
+     "keepalive_s", "qos", "discovery", "discovery_mode", "retain_state", "protocol", "tls"});
+constexpr auto mqtt_tls_keys = std::to_array<std::string_view>(
+    {"ca_file", "cert_file", "key_file", "key_password_file", "verify_hostname"});
 constexpr auto pdu_keys = std::to_array<std::string_view>(
     {"id", "name", "host", "port", "snmp", "poll_interval_ms", "max_varbinds",
      "offline_after_failures", "command_timeout_ms", "read_only", "protected_outlets",
@@ -361,9 +363,10 @@ bool contains(key_list keys, std::string_view key) {
 
 std::string unknown_key_message(std::string_view key, key_list known) {
   // A key that exists one level up or down is the commonest slip; name where it goes.
-  static constexpr std::array<std::pair<key_list, std::string_view>, 4> sections{{
+  static constexpr std::array<std::pair<key_list, std::string_view>, 5> sections{{
       {top_keys, "at the top level"},
       {mqtt_keys, "in \"mqtt\""},
+      {mqtt_tls_keys, "in \"mqtt\".\"tls\""},
       {pdu_keys, "in an entry of \"pdus\""},
       {snmp_keys, "in a PDU's \"snmp\""},
   }};
@@ -397,6 +400,8 @@ constexpr std::pair<std::string_view, log_level> log_level_names[] = {
     {"warn", log_level::warn},   {"error", log_level::error}, {"off", log_level::off}};
 constexpr std::pair<std::string_view, log_format> log_format_names[] = {{"text", log_format::text},
                                                                         {"json", log_format::json}};
+constexpr std::pair<std::string_view, mqtt_protocol> mqtt_protocol_names[] = {
+    {"auto", mqtt_protocol::automatic}, {"5", mqtt_protocol::v5}, {"3.1.1", mqtt_protocol::v3_1_1}};
 constexpr std::pair<std::string_view, discovery_style> discovery_style_names[] = {
     {"device", discovery_style::device}, {"entity", discovery_style::entity}};
 constexpr std::pair<std::string_view, snmp::version> snmp_version_names[] = {
@@ -644,6 +649,62 @@ class validator {
       m.discovery_mode = require_choice(v, p, discovery_style_names);
     } else if (key == "retain_state") {
       m.retain_state = require_bool(v, p);
+    } else if (key == "protocol") {
+      m.protocol = require_choice(v, p, mqtt_protocol_names);
+    } else if (key == "tls") {
+      read_mqtt_tls(v, p, m.tls);
+    }
+  }
+
+  void read_mqtt_tls(const ordered_json& value, const std::string& path, mqtt_tls_config& t) {
+    require_object(value, path);
+    for_each_key(value, path, mqtt_tls_keys, [&](const auto& key, const auto& v, const auto& p) {
+      if (key == "verify_hostname") {
+        t.verify_hostname = require_bool(v, p);
+        return;
+      }
+      std::string file = require_string(v, p);
+      if (file.empty()) return;
+      if (has_control_character(file)) {
+        fail(p, "must be a file name (got " + json_quoted(file) + ")");
+      }
+      fs::path full(file);
+      if (full.is_relative()) full = base_dir_ / full;
+      if (key == "key_password_file") {
+        t.key_password = read_secret_file(full, p);
+        t.key_password_file = full.string();
+        return;
+      }
+      check_pem_file(full, p, key);
+      (key == "ca_file"     ? t.ca_file
+       : key == "cert_file" ? t.cert_file
+                            : t.key_file) = full.string();
+    });
+    if (!t.key_file.empty() && t.cert_file.empty()) {
+      fail(child_path(path, "key_file"), "needs cert_file: the certificate this key belongs to");
+    }
+    if (!t.key_password_file.empty() && t.key_file.empty() && t.cert_file.empty()) {
+      fail(child_path(path, "key_password_file"), "needs key_file: the key it unlocks");
+    }
+    tls_path_ = path;
+  }
+
+  // Read now so that a wrong path stops the bridge at start, naming the key, instead of
+  // failing every connect. The content is not kept (Paho reads the file when it connects) and
+  // never quoted: a key file holds a secret.
+  static void check_pem_file(const fs::path& full, const std::string& path, std::string_view key) {
+    const std::string subject = json_quoted(full.string(), 200);
+    std::error_code ec;
+    const auto status = fs::status(full, ec);
+    if (fs::exists(status) && !fs::is_regular_file(status)) {
+      fail(path, subject + " is not a regular file", config_errc::unreadable);
+    }
+    const std::string content = read_file_bounded(full, max_tls_file_size, path, subject);
+    if (content.find("-----BEGIN ") == std::string::npos) {
+      fail(path,
+           subject + " is not PEM (no \"-----BEGIN\" line)" +
+               (key == "key_file" ? "" : "; DER files can be converted with openssl x509"),
+           config_errc::unreadable);
     }
   }
 
@@ -885,12 +946,24 @@ class validator {
            "must be set when a password is: MQTT sends no password without a user name (MQTT "
            "3.1.1, 3.1.2.9)");
     }
+    // TLS settings with a plain URL are a mistake that would send the password in clear text.
+    const auto& t = m.tls;
+    const bool tls_set = !t.ca_file.empty() || !t.cert_file.empty() || !t.key_file.empty() ||
+                         !t.key_password_file.empty() || !t.verify_hostname;
+    if (tls_set && !m.broker.tls) {
+      fail(tls_path_.empty() ? "mqtt.tls" : tls_path_,
+           "is set, but mqtt.url is not mqtts:// (TLS): use mqtts://" +
+               (m.broker.host.find(':') != std::string::npos ? "[" + m.broker.host + "]"
+                                                             : m.broker.host) +
+               ":8883, or remove \"tls\"");
+    }
   }
 
   const environment& env_;
   fs::path base_dir_;
   const std::set<std::string>& duplicates_;
   std::vector<std::pair<std::string, std::string>> ids_;  // folded id, where it was set
+  std::string tls_path_;                                  // "mqtt.tls" once read
 };
 
 std::string format_failure(std::string_view file_name, const config_failure& f) {
@@ -931,7 +1004,22 @@ constexpr std::string_view example_text =
     // "entity": one per entity, for older Home Assistant.
     "discovery_mode": "device",
     // Retain outlet and sensor states, so subscribers see them at once.
-    "retain_state": true
+    "retain_state": true,
+    // MQTT version: "auto" (5, or 3.1.1 from then on if the broker refuses 5), "5" or "3.1.1".
+    "protocol": "auto",
+    // For mqtts:// URLs (an error with mqtt://). Relative paths start at this file's folder.
+    "tls": {
+      // CA certificate(s), PEM, that signed the broker's certificate; "": the system's CAs.
+      "ca_file": "",
+      // Our certificate and its key, PEM, for a broker that requires client certificates.
+      "cert_file": "",
+      "key_file": "",
+      // A file holding the password of an encrypted key_file.
+      "key_password_file": "",
+      // The broker's certificate must name the URL's host. false: any certificate from a
+      // trusted CA is accepted (a warning is logged).
+      "verify_hostname": true
+    }
   },
   "pdus": [
     {
@@ -1094,6 +1182,18 @@ std::string_view to_string(log_format f) noexcept {
   return f == log_format::json ? "json" : "text";
 }
 
+std::string_view to_string(mqtt_protocol p) noexcept {
+  switch (p) {
+    case mqtt_protocol::v5:
+      return "5";
+    case mqtt_protocol::v3_1_1:
+      return "3.1.1";
+    case mqtt_protocol::automatic:
+      break;
+  }
+  return "auto";
+}
+
 std::string_view to_string(discovery_style d) noexcept {
   return d == discovery_style::entity ? "entity" : "device";
 }
@@ -1228,7 +1328,14 @@ nlohmann::json redacted_json(const bridge_config& config) {
         {"qos", m.qos},
         {"discovery", m.discovery},
         {"discovery_mode", to_string(m.discovery_mode)},
-        {"retain_state", m.retain_state}}},
+        {"retain_state", m.retain_state},
+        {"protocol", to_string(m.protocol)},
+        {"tls",
+         {{"ca_file", m.tls.ca_file},
+          {"cert_file", m.tls.cert_file},
+          {"key_file", m.tls.key_file},
+          {"key_password_file", m.tls.key_password_file},
+          {"verify_hostname", m.tls.verify_hostname}}}}},
       {"pdus", pdus},
       {"log_level", to_string(config.logging.level)},
       {"log_format", to_string(config.logging.format)},

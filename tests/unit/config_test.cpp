@@ -258,10 +258,29 @@ INSTANTIATE_TEST_SUITE_P(unknown_keys, config_refusal, ::testing::Values(
           R"(config.json: log_levle: unknown key; did you mean "log_level"?)"},
   refusal{"top_level_mqtt_key", R"({"url": "mqtt://h"})",
           R"(config.json: url: unknown key here; it belongs in "mqtt")"},
-  refusal{"mqtt", R"({"mqtt": {"tls": true}})",
-          "config.json: mqtt.tls: unknown key (known here: url, client_id, username, password, "
+  refusal{"mqtt", R"({"mqtt": {"colour": true}})",
+          "config.json: mqtt.colour: unknown key (known here: url, client_id, username, password, "
           "password_file, base_topic, discovery_prefix, keepalive_s, qos, discovery, "
-          "discovery_mode, retain_state)"},
+          "discovery_mode, retain_state, protocol, tls)"},
+  refusal{"mqtt_tls_not_object", R"({"mqtt": {"url": "mqtts://b", "tls": true}})",
+          "config.json: mqtt.tls: must be an object (got true)"},
+  refusal{"mqtt_tls_unknown", R"({"mqtt": {"url": "mqtts://b", "tls": {"insecure": true}}})",
+          "config.json: mqtt.tls.insecure: unknown key (known here: ca_file, cert_file, key_file, "
+          "key_password_file, verify_hostname)"},
+  refusal{"mqtt_tls_key_one_level_up", R"({"mqtt": {"ca_file": "/etc/ca.pem"}})",
+          R"(config.json: mqtt.ca_file: unknown key here; it belongs in "mqtt"."tls")"},
+  refusal{"mqtt_tls_verify_not_bool",
+          R"({"mqtt": {"url": "mqtts://b", "tls": {"verify_hostname": "no"}}})",
+          R"(config.json: mqtt.tls.verify_hostname: must be true or false (got "no"))"},
+  refusal{"mqtt_tls_file_not_string", R"({"mqtt": {"url": "mqtts://b", "tls": {"ca_file": 1}}})",
+          "config.json: mqtt.tls.ca_file: must be a string (got 1)"},
+  refusal{"mqtt_tls_with_plain_url", R"({"mqtt": {"tls": {"verify_hostname": false}}})",
+          "config.json: mqtt.tls: is set, but mqtt.url is not mqtts:// (TLS): use "
+          "mqtts://127.0.0.1:8883, or remove \"tls\""},
+  refusal{"mqtt_protocol", R"({"mqtt": {"protocol": "4"}})",
+          R"(config.json: mqtt.protocol: must be "auto", "5" or "3.1.1" (got "4"))"},
+  refusal{"mqtt_protocol_number", R"({"mqtt": {"protocol": 5}})",
+          R"(config.json: mqtt.protocol: must be "auto", "5" or "3.1.1" (got 5))"},
   refusal{"mqtt_typo", R"({"mqtt": {"keepalive": 30}})",
           R"(config.json: mqtt.keepalive: unknown key; did you mean "keepalive_s"?)"},
   refusal{"pdu", R"({"pdus": [{"id": "a", "host": "h", "colour": "red"}]})",
@@ -932,6 +951,173 @@ TEST(config, error_category_names_itself) {
   const auto parsed = parse(R"({"log_level": 1})");
   ASSERT_FALSE(parsed);
   EXPECT_THAT(parsed.err().to_string(), StartsWith("invalid configuration: config.json: "));
+}
+
+// ---------------------------------------------------------------------------------------------
+// MQTT over TLS and the MQTT version
+
+TEST(config_mqtt_tls, defaults_are_auto_and_no_tls_settings) {
+  const auto parsed = parse("{}");
+  ASSERT_TRUE(parsed) << parsed.err().to_string();
+  EXPECT_EQ(parsed->mqtt.protocol, mqtt_protocol::automatic);
+  EXPECT_EQ(parsed->mqtt.tls, mqtt_tls_config{});
+  EXPECT_TRUE(parsed->mqtt.tls.verify_hostname);
+  EXPECT_EQ(parsed->mqtt.tls.ca_file, "");
+}
+
+TEST(config_mqtt_tls, protocol_names) {
+  for (const auto& [text, expected] :
+       {std::pair{"auto", mqtt_protocol::automatic}, std::pair{"5", mqtt_protocol::v5},
+        std::pair{"3.1.1", mqtt_protocol::v3_1_1}}) {
+    const auto parsed = parse(R"({"mqtt": {"protocol": ")" + std::string(text) + R"("}})");
+    ASSERT_TRUE(parsed) << parsed.err().to_string();
+    EXPECT_EQ(parsed->mqtt.protocol, expected);
+    EXPECT_EQ(to_string(expected), text);
+  }
+}
+
+constexpr std::string_view pem_certificate =
+    "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+constexpr std::string_view pem_key_body = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg";
+const std::string pem_key = "-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + std::string(pem_key_body) +
+                            "\n-----END ENCRYPTED PRIVATE KEY-----\n";
+constexpr std::string_view key_secret = "k3y-pa55-phrase";
+
+TEST(config_mqtt_tls, relative_paths_are_next_to_the_config_file_and_the_key_password_is_read) {
+  temp_dir dir;
+  std::filesystem::create_directories(dir.path() / "tls");
+  dir.write("tls/ca.pem", pem_certificate);
+  dir.write("tls/client.pem", pem_certificate);
+  dir.write("tls/client.key", pem_key);
+  dir.write("tls/key.pw", std::string(key_secret) + "\n");
+  const auto config = dir.write("bridge.json", R"({"mqtt": {"url": "mqtts://broker:8883",
+      "protocol": "3.1.1",
+      "tls": {"ca_file": "tls/ca.pem", "cert_file": "tls/client.pem", "key_file": "tls/client.key",
+              "key_password_file": "tls/key.pw", "verify_hostname": false}}})");
+  const auto parsed = load_config_file(config, empty_environment());
+  ASSERT_TRUE(parsed) << parsed.err().to_string();
+  const auto& t = parsed->mqtt.tls;
+  EXPECT_EQ(t.ca_file, (dir.path() / "tls/ca.pem").string());
+  EXPECT_EQ(t.cert_file, (dir.path() / "tls/client.pem").string());
+  EXPECT_EQ(t.key_file, (dir.path() / "tls/client.key").string());
+  EXPECT_EQ(t.key_password_file, (dir.path() / "tls/key.pw").string());
+  EXPECT_EQ(t.key_password, key_secret);  // trailing newline dropped
+  EXPECT_FALSE(t.verify_hostname);
+  EXPECT_EQ(parsed->mqtt.protocol, mqtt_protocol::v3_1_1);
+}
+
+TEST(config_mqtt_tls, absolute_paths_stay_as_they_are) {
+  temp_dir dir;
+  const auto ca = dir.write("ca.pem", pem_certificate);
+  const auto parsed =
+      parse(R"({"mqtt": {"url": "mqtts://b", "tls": {"ca_file": ")" + ca.string() + R"("}}})");
+  ASSERT_TRUE(parsed) << parsed.err().to_string();
+  EXPECT_EQ(parsed->mqtt.tls.ca_file, ca.string());
+}
+
+TEST(config_mqtt_tls, unreadable_files_name_the_key_and_the_file) {
+  temp_dir dir;
+  const auto cert = dir.write("client.pem", pem_certificate);
+  const auto der = dir.write("ca.der", std::string("\x30\x82\x01\x0a", 4));
+  const auto key = dir.write("client.key", pem_key);
+  const auto empty_pw = dir.write("key.pw", "\n");
+  const auto tls = [](const std::string& body) {
+    return R"({"mqtt": {"url": "mqtts://b", "tls": {)" + body + "}}}";
+  };
+  const auto expect_unreadable = [](const std::string& text, const std::string& message) {
+    const auto parsed = parse(text);
+    ASSERT_FALSE(parsed) << text;
+    EXPECT_EQ(parsed.err().code, make_error_code(config_errc::unreadable));
+    EXPECT_EQ(parsed.err().detail, message);
+  };
+  expect_unreadable(tls(R"("ca_file": "/nonexistent/ca.pem")"),
+                    R"(config.json: mqtt.tls.ca_file: cannot read "/nonexistent/ca.pem": No such )"
+                    R"(file or directory)");
+  expect_unreadable(tls(R"("ca_file": ")" + der.string() + R"(")"),
+                    R"(config.json: mqtt.tls.ca_file: ")" + der.string() +
+                        R"(" is not PEM (no "-----BEGIN" line); DER files can be converted with )"
+                        "openssl x509");
+  expect_unreadable(
+      tls(R"("ca_file": ")" + dir.path().string() + R"(")"),
+      R"(config.json: mqtt.tls.ca_file: ")" + dir.path().string() + R"(" is not a regular file)");
+  expect_unreadable(
+      tls(R"("cert_file": "/nonexistent/c.pem", "key_file": ")" + key.string() + R"(")"),
+      R"(config.json: mqtt.tls.cert_file: cannot read "/nonexistent/c.pem": No )"
+      R"(such file or directory)");
+  expect_unreadable(
+      tls(R"("cert_file": ")" + cert.string() + R"(", "key_file": "/nonexistent/k.pem")"),
+      R"(config.json: mqtt.tls.key_file: cannot read "/nonexistent/k.pem": No such )"
+      R"(file or directory)");
+  expect_unreadable(tls(R"("cert_file": ")" + cert.string() + R"(", "key_file": ")" + key.string() +
+                        R"(", "key_password_file": ")" + empty_pw.string() + R"(")"),
+                    R"(config.json: mqtt.tls.key_password_file: password file ")" +
+                        empty_pw.string() + R"(" is empty)");
+}
+
+TEST(config_mqtt_tls, a_key_needs_its_certificate) {
+  temp_dir dir;
+  const auto key = dir.write("client.key", pem_key);
+  EXPECT_EQ(
+      error_of(R"({"mqtt": {"url": "mqtts://b", "tls": {"key_file": ")" + key.string() + R"("}}})"),
+      "config.json: mqtt.tls.key_file: needs cert_file: the certificate this key belongs "
+      "to");
+}
+
+TEST(config_mqtt_tls, empty_values_and_the_defaults_are_fine_with_a_plain_url) {
+  // The example file lists every key at its default next to an mqtt:// URL.
+  const auto parsed = parse(R"({"mqtt": {"url": "mqtt://b", "tls": {"ca_file": "", "cert_file": "",
+      "key_file": "", "key_password_file": "", "verify_hostname": true}}})");
+  ASSERT_TRUE(parsed) << parsed.err().to_string();
+  EXPECT_EQ(parsed->mqtt.tls, mqtt_tls_config{});
+}
+
+TEST(config_mqtt_tls, a_plain_url_from_the_environment_with_tls_settings_is_refused) {
+  temp_dir dir;
+  const auto ca = dir.write("ca.pem", pem_certificate);
+  const auto text =
+      R"({"mqtt": {"url": "mqtts://b", "tls": {"ca_file": ")" + ca.string() + R"("}}})";
+  EXPECT_TRUE(parse(text));
+  EXPECT_EQ(error_of(text, environment_from({{"PDU2MQTT_MQTT_URL", "mqtt://b:1883"}})),
+            "config.json: mqtt.tls: is set, but mqtt.url is not mqtts:// (TLS): use "
+            "mqtts://b:8883, or remove \"tls\"");
+}
+
+TEST(config_mqtt_tls, redacted_json_shows_the_files_but_never_the_key_password_or_key) {
+  temp_dir dir;
+  const auto ca = dir.write("ca.pem", pem_certificate);
+  const auto cert = dir.write("client.pem", pem_certificate);
+  const auto key = dir.write("client.key", pem_key);
+  const auto pw = dir.write("key.pw", key_secret);
+  const auto parsed =
+      parse(R"({"mqtt": {"url": "mqtts://b", "protocol": "5", "tls": {
+      "ca_file": ")" +
+            ca.string() + R"(", "cert_file": ")" + cert.string() + R"(", "key_file": ")" +
+            key.string() + R"(", "key_password_file": ")" + pw.string() + R"("}}})");
+  ASSERT_TRUE(parsed) << parsed.err().to_string();
+  const nlohmann::json info = redacted_json(*parsed);
+  const auto& t = info["mqtt"]["tls"];
+  EXPECT_EQ(t["ca_file"], ca.string());
+  EXPECT_EQ(t["cert_file"], cert.string());
+  EXPECT_EQ(t["key_file"], key.string());
+  EXPECT_EQ(t["key_password_file"], pw.string());
+  EXPECT_EQ(t["verify_hostname"], true);
+  EXPECT_EQ(info["mqtt"]["protocol"], "5");
+  const std::string text = info.dump();
+  EXPECT_THAT(text, Not(HasSubstr(key_secret)));
+  EXPECT_THAT(text, Not(HasSubstr(pem_key_body)));
+}
+
+TEST(config_mqtt_tls, errors_never_quote_a_key_file) {
+  temp_dir dir;
+  // A key file given as the CA by mistake is PEM, so accepted here; a key that is not PEM is
+  // refused without its bytes in the message.
+  const auto raw_key = dir.write("raw.key", std::string(key_secret));
+  const auto cert = dir.write("client.pem", pem_certificate);
+  const auto message =
+      error_of(R"({"mqtt": {"url": "mqtts://b", "tls": {"cert_file": ")" + cert.string() +
+               R"(", "key_file": ")" + raw_key.string() + R"("}}})");
+  EXPECT_THAT(message, HasSubstr("mqtt.tls.key_file"));
+  EXPECT_THAT(message, Not(HasSubstr(key_secret)));
 }
 
 }  // namespace

@@ -36,6 +36,7 @@ inline std::error_code make_error_code(config_errc e) noexcept {
 // Named limits, shared by the validation and its messages.
 inline constexpr std::size_t max_config_file_size = 1024 * 1024;
 inline constexpr std::size_t max_password_file_size = 64 * 1024;
+inline constexpr std::size_t max_tls_file_size = 1024 * 1024;  // a PEM CA bundle, a certificate
 inline constexpr std::size_t max_config_nesting = 16;
 
 // An MQTT broker URL taken apart: mqtt://host[:port] (1883), mqtts://host[:port] (8883),
@@ -58,6 +59,22 @@ result<broker_address> parse_broker_url(std::string_view url);
 // "entity": one per entity, for older Home Assistant.
 enum class discovery_style { device, entity };
 
+// "auto": MQTT 5, and 3.1.1 from then on if the broker refuses 5; "5"; "3.1.1".
+enum class mqtt_protocol { automatic, v5, v3_1_1 };
+
+// mqtt.tls, for mqtts:// URLs. Paths are resolved against the config file's directory and
+// checked readable when the config is loaded; "" means not set.
+struct mqtt_tls_config {
+  std::string ca_file;            // "" : the system's trusted CAs
+  std::string cert_file;          // our certificate, for brokers that require one
+  std::string key_file;           // its private key ("": in cert_file)
+  std::string key_password_file;  // for an encrypted key_file
+  std::string key_password;       // secret, read from key_password_file
+  bool verify_hostname = true;
+
+  friend bool operator==(const mqtt_tls_config&, const mqtt_tls_config&) = default;
+};
+
 struct mqtt_config {
   std::string url = "mqtt://127.0.0.1:1883";
   broker_address broker{"127.0.0.1", 1883, false};  // url, parsed
@@ -72,6 +89,8 @@ struct mqtt_config {
   bool discovery = true;
   discovery_style discovery_mode = discovery_style::device;
   bool retain_state = true;
+  mqtt_protocol protocol = mqtt_protocol::automatic;
+  mqtt_tls_config tls;
 
   friend bool operator==(const mqtt_config&, const mqtt_config&) = default;
 };
@@ -133,6 +152,7 @@ struct bridge_config {
 std::string_view to_string(log_level l) noexcept;        // "trace" ... "off"
 std::string_view to_string(log_format f) noexcept;       // "text" | "json"
 std::string_view to_string(discovery_style d) noexcept;  // "device" | "entity"
+std::string_view to_string(mqtt_protocol p) noexcept;    // "auto" | "5" | "3.1.1"
 
 // A variable lookup, so tests and the fuzzer never touch the process environment.
 // Variables set to the empty string count as unset (compose files expand unset ones to "").
