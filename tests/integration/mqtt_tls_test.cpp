@@ -17,6 +17,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -317,6 +318,37 @@ TEST_F(mqtt_tls, forced_3_1_1_is_what_the_broker_sees) {
            std::string::npos;
   })) << broker_->process().output();
   client.stop(500ms);
+}
+
+// The whole way from the config file: relative TLS paths, the password file, and bridge/info
+// reporting the negotiated version, read back over TLS by mosquitto_sub.
+TEST_F(mqtt_tls, bridge_connects_over_tls_from_its_config_and_reports_the_protocol) {
+  test::temp_dir dir;
+  std::filesystem::create_directories(dir.path() / "tls");
+  std::filesystem::copy_file(pki_->path("ca.crt"), dir.path() / "tls" / "ca.crt");
+  dir.write_file("mqtt.pw", std::string(password) + "\n");
+  const auto config = dir.write_file("pdu2mqtt.json", R"({
+  "mqtt": {"url": ")" + tls_url(0) + R"(", "username": "bridge", "password_file": "mqtt.pw",
+           "tls": {"ca_file": "tls/ca.crt"}},
+  "pdus": []
+})");
+  test::child_process bridge({PDU2MQTT_BINARY, "run", "--config", config.string()});
+  ASSERT_TRUE(bridge.wait_for_output("MQTT connected to", 10s)) << bridge.output();
+  const auto info = test::run_command(
+      {"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(broker_->extra_port(0)), "--cafile",
+       pki_->path("ca.crt").string(), "-u", user, "-P", password, "-t", "pdu2mqtt/bridge/info",
+       "-C", "1", "-W", "10"},
+      15s);
+  bridge.stop();
+  ASSERT_EQ(info.exit_code, 0) << info.stderr_text << bridge.output();
+  const auto j = nlohmann::json::parse(info.stdout_text);
+  EXPECT_EQ(j["mqtt"]["protocol"], "5") << info.stdout_text;
+  EXPECT_EQ(j["mqtt"]["tls"], true);
+  EXPECT_EQ(j["config"]["mqtt"]["tls"]["ca_file"], (dir.path() / "tls" / "ca.crt").string());
+  EXPECT_EQ(j["config"]["mqtt"]["password"], "***");
+  EXPECT_NE(bridge.output().find("(MQTT 5, TLS)"), std::string::npos) << bridge.output();
+  EXPECT_EQ(bridge.output().find(password), std::string::npos) << bridge.output();
+  EXPECT_EQ(info.stdout_text.find(password), std::string::npos);
 }
 
 // A broker that speaks only MQTT 3.1.1: a CONNECT with protocol level 5 gets `refusal` and a
