@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include <array>
 #include <asio/ssl.hpp>
 #include <memory>
 #include <optional>
@@ -12,6 +13,8 @@
 
 namespace pdu2mqtt::mqtt::detail {
 namespace {
+
+constexpr std::chrono::milliseconds alert_wait{300};
 
 class probe : public std::enable_shared_from_this<probe> {
  public:
@@ -111,7 +114,21 @@ class probe : public std::enable_shared_from_this<probe> {
   }
 
   void on_handshake(std::error_code ec) {
-    if (!ec) return finish({});
+    if (ec) return finish(describe(ec));
+    // TLS 1.3: the client's handshake ends before the server has checked the client's
+    // certificate (RFC 8446 4.4.2); a broker that requires one answers with an alert only
+    // now. A broker that is content waits for our CONNECT, so a short silence means success.
+    timer_.expires_after(alert_wait);
+    timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+      if (!ec) self->finish({});
+    });
+    stream_->async_read_some(asio::buffer(byte_),
+                             [self = shared_from_this()](std::error_code ec, std::size_t) {
+                               self->finish(ec ? self->describe(ec) : std::string());
+                             });
+  }
+
+  std::string describe(std::error_code ec) {
     // Asio's text for OpenSSL errors ends in the library's name, "(SSL routines)".
     const char* reason = ec.category() == asio::error::get_ssl_category()
                              ? ERR_reason_error_string(static_cast<unsigned long>(ec.value()))
@@ -121,7 +138,7 @@ class probe : public std::enable_shared_from_this<probe> {
     if (verify != X509_V_OK) {
       why += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
     }
-    finish(why);
+    return why;
   }
 
   void close() {
@@ -143,6 +160,7 @@ class probe : public std::enable_shared_from_this<probe> {
   asio::steady_timer timer_;
   asio::ssl::context context_;
   std::optional<asio::ssl::stream<asio::ip::tcp::socket>> stream_;
+  std::array<char, 1> byte_{};
 };
 
 }  // namespace
