@@ -88,32 +88,35 @@ std::optional<error> invalid_user(const v3::user& u) {
   return std::nullopt;
 }
 
-// A Report that ends a request (RFC 3414 3.2 steps 3-8 name the usmStats counters), as an error
-// a person can act on. Names the user, never a password or key.
+// A Report that ends a request (RFC 3414 3.2 steps 3-8 name the usmStats counters). The
+// code's message says the likely cause ("authentication failure (wrong auth password or
+// protocol)"); the detail adds who and where. Never a password or key.
 error report_failure(const udp::endpoint& agent, const v3::user& u, const pdu& report,
                      std::error_code code) {
-  const auto where = " (user '" + u.name + "' at " + describe(agent) + ")";
-  std::string detail;
+  const auto where = "user '" + u.name + "' at " + describe(agent);
   const auto is = [&](errc e) { return code == make_error_code(e); };
+  std::string detail;
   if (is(errc::wrong_digest)) {
-    detail = "authentication failure (wrong auth password or protocol?)";
+    detail = "the agent found the request's digest wrong (usmStatsWrongDigests) for " + where;
   } else if (is(errc::unknown_user_name)) {
-    detail = "the agent does not know the user name '" + u.name + "'";
+    detail = "the agent at " + describe(agent) + " does not know the user name '" + u.name + "'";
   } else if (is(errc::unsupported_security_level)) {
-    detail = "the agent does not allow security level " + std::string(v3::to_string(u.level())) +
-             " for this user";
+    detail = "the agent does not allow " + std::string(v3::to_string(u.level())) + " for " + where;
   } else if (is(errc::decryption_error)) {
-    detail = "the agent could not decrypt the request (wrong privacy password or protocol?)";
+    detail = "the agent could not decrypt the request (usmStatsDecryptionErrors) from " + where;
   } else if (is(errc::not_in_time_window)) {
-    detail = "still outside the agent's time window after re-synchronising (RFC 3414 3.2 7)";
+    detail =
+        "still outside the agent's time window after re-synchronising (RFC 3414 3.2 7), " + where;
   } else if (is(errc::unknown_engine_id)) {
-    detail = "the agent refused its engine ID again after rediscovery";
+    detail = "the agent refused its engine ID again after rediscovery, " + where;
   } else {
     code = make_error_code(errc::report);
-    detail = "the agent answered with a Report";
-    if (!report.varbinds.empty()) detail += " of " + report.varbinds.front().name.to_string();
+    detail = "of " +
+             (report.varbinds.empty() ? std::string("no varbind")
+                                      : report.varbinds.front().name.to_string()) +
+             ", " + where;
   }
-  return error{code, detail + where};
+  return error{code, std::move(detail)};
 }
 
 // RFC 3412 7.2.11, RFC 3414 3.2 step 7 a: notInTimeWindow is reported authenticated; the other
@@ -438,7 +441,31 @@ result<std::shared_ptr<const v3::localized_keys>> client::keys_for(const v3::use
 
 // RFC 3414 4: a noAuthNoPriv, reportable request with empty engine ID, user and varbind list;
 // the agent answers a Report (usmStatsUnknownEngineIDs) from its own engine.
+struct client::discovery {
+  explicit discovery(const asio::any_io_executor& ex)
+      : done(ex, asio::steady_timer::time_point::max()) {}
+  asio::steady_timer done;  // cancelled when outcome is set
+  std::optional<result<std::string>> outcome;
+};
+
+// Requests to an engine not yet known share one discovery: the first runs it, the others wait.
 awaitable<result<std::string>> client::discover(const target& t) {
+  if (const auto running = discovering_.find(t.endpoint); running != discovering_.end()) {
+    const auto shared = running->second;
+    if (!shared->outcome) co_await shared->done.async_wait(as_tuple_awaitable);
+    if (shared->outcome) co_return *shared->outcome;
+    co_return result<std::string>(errc::cancelled, "client closed");
+  }
+  const auto shared = std::make_shared<discovery>(executor_);
+  discovering_.emplace(t.endpoint, shared);
+  auto outcome = co_await probe_engine(t);
+  discovering_.erase(t.endpoint);
+  shared->outcome = outcome;
+  shared->done.cancel();
+  co_return outcome;
+}
+
+awaitable<result<std::string>> client::probe_engine(const target& t) {
   const auto id = next_request_id();
   v3::message probe{.msg_id = id, .flags = v3::flags::reportable};
   probe.pdu = pdu{.type = pdu_type::get_request, .request_id = id};

@@ -130,7 +130,7 @@ TEST_F(client_against_our_agent, reports_become_errors) {
   wrong_password.auth_password = "wrong-password";
   auto got = get(target_for(wrong_password));
   EXPECT_EQ(got.code(), make_error_code(errc::wrong_digest)) << got.err().to_string();
-  EXPECT_NE(got.err().detail.find("authentication failure"), std::string::npos);
+  EXPECT_NE(got.err().to_string().find("authentication failure"), std::string::npos);
   EXPECT_EQ(agent->counters().usm_wrong_digests, 1u);
 
   auto stranger = users[0];

@@ -143,6 +143,7 @@ class client : public std::enable_shared_from_this<client> {
 
  private:
   struct pending;
+  struct discovery;
   // RFC 3414 2.3: a non-authoritative engine's notion of an authoritative engine's clock.
   struct engine_clock {
     std::int32_t boots = 0;
@@ -163,6 +164,7 @@ class client : public std::enable_shared_from_this<client> {
   awaitable<result<pdu>> exchange_once(const target& t, pdu request);
   awaitable<result<pdu>> exchange_v3(const target& t, pdu request);
   awaitable<result<std::string>> discover(const target& t);
+  awaitable<result<std::string>> probe_engine(const target& t);
   void learn_engine(const asio::ip::udp::endpoint& endpoint, const v3::usm_parameters& usm);
   result<std::shared_ptr<const v3::localized_keys>> keys_for(const v3::user& u,
                                                              const std::string& engine_id);
@@ -189,6 +191,7 @@ class client : public std::enable_shared_from_this<client> {
   bool closed_ = false;
   // SNMPv3 (RFC 3414 2.3, 4): engine per endpoint, clock per engine, keys per (user, engine).
   std::map<asio::ip::udp::endpoint, std::string> engine_ids_;
+  std::map<asio::ip::udp::endpoint, std::shared_ptr<discovery>> discovering_;
   std::map<std::string, engine_clock> clocks_;
   std::map<key_id, std::shared_ptr<const v3::localized_keys>> keys_;
   std::uint64_t salt_ = 0;  // RFC 3414 8.1.1.1, RFC 3826 3.1.2.1: advanced per sealed message
