@@ -439,8 +439,6 @@ result<std::shared_ptr<const v3::localized_keys>> client::keys_for(const v3::use
   return out_t(std::move(keys));
 }
 
-// RFC 3414 4: a noAuthNoPriv, reportable request with empty engine ID, user and varbind list;
-// the agent answers a Report (usmStatsUnknownEngineIDs) from its own engine.
 struct client::discovery {
   explicit discovery(const asio::any_io_executor& ex)
       : done(ex, asio::steady_timer::time_point::max()) {}
@@ -465,6 +463,8 @@ awaitable<result<std::string>> client::discover(const target& t) {
   co_return outcome;
 }
 
+// RFC 3414 4: a noAuthNoPriv, reportable request with empty engine ID, user and varbind list;
+// the agent answers a Report (usmStatsUnknownEngineIDs) from its own engine.
 awaitable<result<std::string>> client::probe_engine(const target& t) {
   const auto id = next_request_id();
   v3::message probe{.msg_id = id, .flags = v3::flags::reportable};
