@@ -247,10 +247,10 @@ class link_state : public std::enable_shared_from_this<link_state> {
 
   // Paho C refuses an ssl:// connect without SSL options. The broker's certificate is always
   // verified against ca_file (or the system's CAs when it is empty); verify_hostname adds
-  // Paho's post-handshake check of the URL's host against the certificate.
+  // Paho's post-handshake check of the URL's host against the certificate. No error handler:
+  // Paho C++ 1.2.0 calls it through a dangling pointer (tls_probe.hpp).
   paho::ssl_options make_ssl_options() const {
     const auto& tls = options_.tls;
-    const poster post = paho_side_;
     paho::ssl_options ssl;
     if (!tls.ca_file.empty()) ssl.set_trust_store(tls.ca_file);
     if (!tls.cert_file.empty()) ssl.set_key_store(tls.cert_file);
@@ -537,12 +537,11 @@ class link_state : public std::enable_shared_from_this<link_state> {
     announce_retry(rc, {});
   }
 
-  // tls_reason: from the probe; "" when there is none or its handshake worked.
-  void announce_retry(int rc, const std::string& tls_reason) {
+  // probe_found: what the TLS probe found; "" when there was none or its handshake worked.
+  void announce_retry(int rc, const std::string& probe_found) {
     cancel_probe_ = nullptr;
     if (stopped_) return;
-    const std::string why =
-        tls_reason.empty() ? connect_failure(rc) : "TLS handshake failed: " + tls_reason;
+    const std::string why = probe_found.empty() ? connect_failure(rc) : probe_found;
     spdlog::warn("MQTT: cannot connect to {}: {}; retrying in {} ms", loggable_url(options_.url),
                  why, backoff_.count());
     schedule_reconnect();

@@ -133,7 +133,7 @@ class probe : public std::enable_shared_from_this<probe> {
     const char* reason = ec.category() == asio::error::get_ssl_category()
                              ? ERR_reason_error_string(static_cast<unsigned long>(ec.value()))
                              : nullptr;
-    std::string why = reason ? reason : ec.message();
+    std::string why = "TLS handshake failed: " + (reason ? std::string(reason) : ec.message());
     const long verify = SSL_get_verify_result(stream_->native_handle());
     if (verify != X509_V_OK) {
       why += std::string(" (") + X509_verify_cert_error_string(verify) + ")";

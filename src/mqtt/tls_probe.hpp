@@ -22,7 +22,8 @@ struct tls_probe_target {
 
 // Connects and handshakes as Paho would (same CA, client certificate, host name check), then
 // closes. `done` runs on `executor` with "" when the handshake succeeded, else the reason
-// ("certificate verify failed (unable to get local issuer certificate)", "connection refused").
+// ("TLS handshake failed: certificate verify failed (IP address mismatch)", "cannot reach the
+// broker: Connection refused").
 // The returned function cancels the probe; `done` is then not called.
 std::function<void()> async_probe_tls(asio::any_io_executor executor, tls_probe_target target,
                                       std::chrono::milliseconds timeout,

@@ -26,6 +26,7 @@
 #include "pdu2mqtt/mqtt/link.hpp"
 #include "support/log_capture.hpp"
 #include "support/mosquitto_fixture.hpp"
+#include "support/ports.hpp"
 #include "support/process.hpp"
 
 namespace pdu2mqtt::mqtt {
@@ -307,6 +308,18 @@ TEST_F(mqtt_tls, wrong_password_over_tls_is_reported_and_retried) {
   client.stop(100ms);
   EXPECT_EQ(log_.text().find("not-the-Pa55word"), std::string::npos) << log_.text();
   expect_no_secrets();
+}
+
+TEST_F(mqtt_tls, a_tls_broker_that_is_down_is_reported_as_unreachable_not_as_a_tls_problem) {
+  auto o = options(0, "tls-down");
+  o.url = "mqtts://127.0.0.1:" + std::to_string(test::free_tcp_port());
+  link client(io_.get_executor(), o);
+  client.start();
+  EXPECT_TRUE(wait_until(io_, [&] {
+    return log_.count("cannot reach the broker: Connection refused; retrying in") >= 2;
+  })) << log_.text();
+  EXPECT_EQ(log_.count("TLS handshake failed"), 0u) << log_.text();
+  client.stop(100ms);
 }
 
 TEST_F(mqtt_tls, forced_3_1_1_is_what_the_broker_sees) {
