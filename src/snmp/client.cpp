@@ -352,7 +352,14 @@ void client::receive_v3(std::span<const std::uint8_t> datagram, const udp::endpo
     ++stats_.dropped_undecodable;
     return;
   }
-  if (authentic && !accept_engine_time(envelope->usm)) {
+  if (authentic && answer.type == pdu_type::report &&
+      v3::report_error(answer) == make_error_code(errc::not_in_time_window)) {
+    // The engine's own statement of its clock, authenticated and answering the msgID we just
+    // sent: no replay can be that (the time check exists to refuse replays), so it is taken
+    // even when the clock went back, as after a PDU lost its snmpEngineBoots. RFC 3414's rule
+    // alone would refuse every later answer of such a PDU, for good.
+    adopt_engine_time(envelope->usm);
+  } else if (authentic && !accept_engine_time(envelope->usm)) {
     ++stats_.dropped_outside_time_window;
     return;
   }
@@ -394,6 +401,19 @@ bool client::accept_engine_time(const v3::usm_parameters& usm) {
     clock.authenticated = true;
   }
   return true;
+}
+
+void client::adopt_engine_time(const v3::usm_parameters& usm) {
+  if (usm.engine_boots < 0 || usm.engine_time < 0 || usm.engine_boots == v3::max_engine_boots) {
+    return;
+  }
+  auto& clock = clocks_[usm.engine_id];
+  if (clock.authenticated && usm.engine_boots < clock.boots) ++stats_.v3_clock_went_back;
+  clock.boots = usm.engine_boots;
+  clock.time_s = usm.engine_time;
+  clock.latest_received_time = usm.engine_time;
+  clock.learnt_at = std::chrono::steady_clock::now();
+  clock.authenticated = true;
 }
 
 std::optional<engine_info> client::engine(const udp::endpoint& endpoint) const {

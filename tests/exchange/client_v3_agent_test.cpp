@@ -165,5 +165,24 @@ TEST_F(client_against_our_agent, a_reboot_costs_one_resync) {
   EXPECT_EQ(agent->counters().usm_not_in_time_windows, 1u);
 }
 
+TEST_F(client_against_our_agent, an_engine_whose_boots_went_down_costs_one_resync_too) {
+  // RFC 3414 3.2 7 b alone would refuse every answer of this PDU from now on: its boots are
+  // lower than the ones we know. Its authenticated notInTimeWindow Report is taken instead.
+  const auto at = agent->local_endpoint();
+  agent->close();
+  start_agent(at, 7);
+  const auto t = target_for(users[1]);
+  ASSERT_TRUE(get(t));
+  ASSERT_EQ(snmp->engine(t.endpoint)->boots, 7);
+  agent->close();
+  start_agent(at, 1);  // the PDU lost its counter
+  const auto sent = snmp->stats().requests_sent;
+  auto got = get(t);
+  ASSERT_TRUE(got) << got.err().to_string();
+  EXPECT_EQ(snmp->stats().requests_sent, sent + 2);
+  EXPECT_EQ(snmp->stats().v3_clock_went_back, 1u);
+  EXPECT_EQ(snmp->engine(t.endpoint)->boots, 1);
+}
+
 }  // namespace
 }  // namespace pdu2mqtt::snmp

@@ -47,7 +47,8 @@ struct client_stats {
   // SNMPv3.
   std::uint64_t v3_discoveries = 0;   // engine IDs learnt (RFC 3414 4 probes, unknownEngineID)
   std::uint64_t v3_time_resyncs = 0;  // requests resent after notInTimeWindow (agent rebooted...)
-  std::uint64_t v3_reports = 0;       // Report PDUs received for our requests
+  std::uint64_t v3_clock_went_back = 0;   // an engine's boots went down (it lost its counter)
+  std::uint64_t v3_reports = 0;           // Report PDUs received for our requests
   std::uint64_t dropped_unauthentic = 0;  // failed the HMAC, or came at a lower level than asked
   std::uint64_t dropped_outside_time_window = 0;  // authentic but stale (RFC 3414 3.2 7b)
 };
@@ -161,6 +162,7 @@ class client : public std::enable_shared_from_this<client> {
   awaitable<void> receive_loop();
   void receive_v3(std::span<const std::uint8_t> datagram, const asio::ip::udp::endpoint& sender);
   bool accept_engine_time(const v3::usm_parameters& usm);
+  void adopt_engine_time(const v3::usm_parameters& usm);  // from a notInTimeWindow Report
   awaitable<result<pdu>> exchange_once(const target& t, pdu request);
   awaitable<result<pdu>> exchange_v3(const target& t, pdu request);
   awaitable<result<std::string>> discover(const target& t);
