@@ -7,6 +7,7 @@
 #include <openssl/provider.h>
 
 #include <array>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -316,8 +317,12 @@ bytes password_to_key(auth_protocol auth, std::string_view password) {
   }
   // RFC 3414 A.2.1 (RFC 7860 4.2.1 for SHA-2): hash the pass phrase repeated to 1 MiB.
   bytes expanded(password_expansion_octets);
-  for (std::size_t i = 0; i < expanded.size(); ++i)
-    expanded[i] = static_cast<std::uint8_t>(password[i % password.size()]);
+  // Whole copies of the pass phrase, not a byte and a division at a time: this runs twice per
+  // user and engine, and a bridge with many PDUs localizes keys for each at start.
+  for (std::size_t at = 0; at < expanded.size(); at += password.size()) {
+    const std::size_t n = std::min(password.size(), expanded.size() - at);
+    std::memcpy(expanded.data() + at, password.data(), n);
+  }
   const std::span<const std::uint8_t> parts[] = {expanded};
   bytes ku = detail::digest(auth, parts);
   OPENSSL_cleanse(expanded.data(), expanded.size());
