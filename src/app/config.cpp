@@ -406,19 +406,6 @@ constexpr std::pair<std::string_view, discovery_style> discovery_style_names[] =
     {"device", discovery_style::device}, {"entity", discovery_style::entity}};
 constexpr std::pair<std::string_view, snmp::version> snmp_version_names[] = {
     {"1", snmp::version::v1}, {"2c", snmp::version::v2c}, {"3", snmp::version::v3}};
-// net-snmp's spellings (snmpget -a / -x), so a working command line carries over.
-constexpr std::pair<std::string_view, snmp::v3::auth_protocol> auth_protocol_names[] = {
-    {"none", snmp::v3::auth_protocol::none},      {"MD5", snmp::v3::auth_protocol::md5},
-    {"SHA", snmp::v3::auth_protocol::sha1},       {"SHA-224", snmp::v3::auth_protocol::sha224},
-    {"SHA-256", snmp::v3::auth_protocol::sha256}, {"SHA-384", snmp::v3::auth_protocol::sha384},
-    {"SHA-512", snmp::v3::auth_protocol::sha512}};
-constexpr std::pair<std::string_view, snmp::v3::priv_protocol> priv_protocol_names[] = {
-    {"none", snmp::v3::priv_protocol::none},
-    {"DES", snmp::v3::priv_protocol::des},
-    {"AES", snmp::v3::priv_protocol::aes128},
-    {"AES-192", snmp::v3::priv_protocol::aes192},
-    {"AES-256", snmp::v3::priv_protocol::aes256}};
-
 template <class T, std::size_t N>
 std::string_view name_of(T value, const std::pair<std::string_view, T> (&names)[N]) {
   for (const auto& [name, v] : names) {
@@ -876,9 +863,9 @@ class validator {
     } else if (key == "user") {
       s.user.name = require_text(v, p, snmp::v3::max_user_name_length);
     } else if (key == "auth_protocol") {
-      s.user.auth = require_choice(v, p, auth_protocol_names);
+      s.user.auth = require_choice(v, p, snmp::v3::auth_protocol_names);
     } else if (key == "priv_protocol") {
-      s.user.priv = require_choice(v, p, priv_protocol_names);
+      s.user.priv = require_choice(v, p, snmp::v3::priv_protocol_names);
     } else if (key == "auth_password" || key == "auth_password_file") {
       read_pass_phrase(key, v, p, s.user.auth_password, s.auth_password_file);
     } else if (key == "priv_password" || key == "priv_password_file") {
@@ -1274,10 +1261,10 @@ nlohmann::json redacted_snmp(const snmp_config& s) {
     out["security_level"] = s.user.priv != snmp::v3::priv_protocol::none   ? "authPriv"
                             : s.user.auth != snmp::v3::auth_protocol::none ? "authNoPriv"
                                                                            : "noAuthNoPriv";
-    out["auth_protocol"] = name_of(s.user.auth, auth_protocol_names);
+    out["auth_protocol"] = name_of(s.user.auth, snmp::v3::auth_protocol_names);
     out["auth_password"] = secret(s.user.auth_password);
     out["auth_password_file"] = s.auth_password_file;
-    out["priv_protocol"] = name_of(s.user.priv, priv_protocol_names);
+    out["priv_protocol"] = name_of(s.user.priv, snmp::v3::priv_protocol_names);
     out["priv_password"] = secret(s.user.priv_password);
     out["priv_password_file"] = s.priv_password_file;
     out["context"] = s.user.context_name;

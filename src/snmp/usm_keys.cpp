@@ -219,40 +219,38 @@ const EVP_CIPHER* fetched_cipher(priv_protocol priv) noexcept {
 
 }  // namespace detail
 
-std::string_view to_string(auth_protocol p) noexcept {
-  switch (p) {
-    case auth_protocol::none:
-      return "none";
-    case auth_protocol::md5:
-      return "MD5";
-    case auth_protocol::sha1:
-      return "SHA";
-    case auth_protocol::sha224:
-      return "SHA-224";
-    case auth_protocol::sha256:
-      return "SHA-256";
-    case auth_protocol::sha384:
-      return "SHA-384";
-    case auth_protocol::sha512:
-      return "SHA-512";
+namespace {
+
+template <class T, std::size_t N>
+std::string_view name_in(const std::pair<std::string_view, T> (&names)[N], T value) noexcept {
+  for (const auto& [name, v] : names) {
+    if (v == value) return name;
   }
   return "unknown";
 }
 
-std::string_view to_string(priv_protocol p) noexcept {
-  switch (p) {
-    case priv_protocol::none:
-      return "none";
-    case priv_protocol::des:
-      return "DES";
-    case priv_protocol::aes128:
-      return "AES";
-    case priv_protocol::aes192:
-      return "AES-192";
-    case priv_protocol::aes256:
-      return "AES-256";
+// The names, then the other spellings people write (case-insensitive).
+template <class T, std::size_t N, std::size_t M>
+std::optional<T> parse_name(const std::pair<std::string_view, T> (&names)[N],
+                            const std::pair<std::string_view, T> (&aliases)[M],
+                            std::string_view text) noexcept {
+  for (const auto& [name, value] : names) {
+    if (equals_ignoring_ascii_case(text, name)) return value;
   }
-  return "unknown";
+  for (const auto& [name, value] : aliases) {
+    if (equals_ignoring_ascii_case(text, name)) return value;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(auth_protocol p) noexcept {
+  return name_in(auth_protocol_names, p);
+}
+
+std::string_view to_string(priv_protocol p) noexcept {
+  return name_in(priv_protocol_names, p);
 }
 
 std::string_view to_string(security_level l) noexcept {
@@ -268,41 +266,20 @@ std::string_view to_string(security_level l) noexcept {
 }
 
 std::optional<auth_protocol> parse_auth_protocol(std::string_view text) noexcept {
-  struct spelling {
-    std::string_view text;
-    auth_protocol protocol;
-  };
-  static constexpr spelling spellings[] = {
-      {"none", auth_protocol::none},     {"MD5", auth_protocol::md5},
-      {"SHA", auth_protocol::sha1},      {"SHA1", auth_protocol::sha1},
-      {"SHA-1", auth_protocol::sha1},    {"SHA-224", auth_protocol::sha224},
-      {"SHA224", auth_protocol::sha224}, {"SHA-256", auth_protocol::sha256},
-      {"SHA256", auth_protocol::sha256}, {"SHA-384", auth_protocol::sha384},
-      {"SHA384", auth_protocol::sha384}, {"SHA-512", auth_protocol::sha512},
-      {"SHA512", auth_protocol::sha512},
-  };
-  for (const spelling& s : spellings) {
-    if (equals_ignoring_ascii_case(text, s.text)) return s.protocol;
-  }
-  return std::nullopt;
+  static constexpr std::pair<std::string_view, auth_protocol> aliases[] = {
+      {"SHA1", auth_protocol::sha1},     {"SHA-1", auth_protocol::sha1},
+      {"SHA224", auth_protocol::sha224}, {"SHA256", auth_protocol::sha256},
+      {"SHA384", auth_protocol::sha384}, {"SHA512", auth_protocol::sha512}};
+  return parse_name(auth_protocol_names, aliases, text);
 }
 
 std::optional<priv_protocol> parse_priv_protocol(std::string_view text) noexcept {
-  struct spelling {
-    std::string_view text;
-    priv_protocol protocol;
-  };
-  static constexpr spelling spellings[] = {
-      {"none", priv_protocol::none},      {"DES", priv_protocol::des},
-      {"AES", priv_protocol::aes128},     {"AES128", priv_protocol::aes128},
-      {"AES-128", priv_protocol::aes128}, {"AES192", priv_protocol::aes192},
-      {"AES-192", priv_protocol::aes192}, {"AES256", priv_protocol::aes256},
-      {"AES-256", priv_protocol::aes256},
-  };
-  for (const spelling& s : spellings) {
-    if (equals_ignoring_ascii_case(text, s.text)) return s.protocol;
-  }
-  return std::nullopt;
+  static constexpr std::pair<std::string_view, priv_protocol> aliases[] = {
+      {"AES128", priv_protocol::aes128},
+      {"AES-128", priv_protocol::aes128},
+      {"AES192", priv_protocol::aes192},
+      {"AES256", priv_protocol::aes256}};
+  return parse_name(priv_protocol_names, aliases, text);
 }
 
 security_level user::level() const noexcept {

@@ -24,6 +24,7 @@
 #include "support/mosquitto_fixture.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
+#include "support/run_coroutine.hpp"
 
 namespace pdu2mqtt::mqtt {
 namespace {
@@ -36,18 +37,7 @@ constexpr const char* child_url_variable = "PDU2MQTT_LINK_CHILD_URL";
 constexpr const char* child_will_variable = "PDU2MQTT_LINK_CHILD_WILL_TOPIC";
 constexpr const char* child_ready_line = "child link connected";
 
-// Polls the io_context in small steps, so a broken expectation fails after `timeout` instead
-// of hanging the suite.
-template <class Predicate>
-bool wait_until(asio::io_context& io, Predicate predicate, std::chrono::milliseconds timeout = 5s) {
-  const auto deadline = clock_type::now() + timeout;
-  while (!predicate()) {
-    if (clock_type::now() >= deadline) return false;
-    io.restart();
-    io.run_for(10ms);
-  }
-  return true;
-}
+using test::run_until;
 
 void run_for(asio::io_context& io, std::chrono::milliseconds duration) {
   io.restart();
@@ -101,7 +91,7 @@ class mqtt_link : public ::testing::Test {
   observed_link make(const std::string& client_id) { return {io_, options_for(url(), client_id)}; }
 
   bool wait_connected(observed_link& l, std::chrono::milliseconds timeout = 5s) {
-    return wait_until(
+    return run_until(
         io_, [&] { return l.client->connected(); }, timeout);
   }
 
@@ -123,7 +113,7 @@ class mqtt_link : public ::testing::Test {
     const auto deadline = clock_type::now() + 5s;
     while (clock_type::now() < deadline) {
       mosquitto_pub(topic, payload, retain);
-      if (wait_until(
+      if (run_until(
               io_, [&] { return subscriber.find(topic).has_value(); }, 200ms))
         return true;
     }
@@ -221,7 +211,7 @@ TEST_F(mqtt_link, retained_flag_is_set_only_for_messages_from_the_retained_store
   subscriber.client->subscribe("test/stored", 1);
   subscriber.client->subscribe("test/live", 1);
   subscriber.client->start();
-  ASSERT_TRUE(wait_until(io_, [&] { return subscriber.find("test/stored").has_value(); }));
+  ASSERT_TRUE(run_until(io_, [&] { return subscriber.find("test/stored").has_value(); }));
   EXPECT_TRUE(subscriber.find("test/stored")->retained);
   EXPECT_EQ(subscriber.find("test/stored")->payload, "from the store");
 
@@ -231,7 +221,7 @@ TEST_F(mqtt_link, retained_flag_is_set_only_for_messages_from_the_retained_store
   // flag (MQTT 3.1.1 3.3.1.3). This is the case the bridge relies on to ignore stale commands.
   subscriber.messages.clear();
   mosquitto_pub("test/stored", "live and retained", true);
-  ASSERT_TRUE(wait_until(io_, [&] { return subscriber.find("test/stored").has_value(); }));
+  ASSERT_TRUE(run_until(io_, [&] { return subscriber.find("test/stored").has_value(); }));
   EXPECT_FALSE(subscriber.find("test/stored")->retained);
   EXPECT_EQ(subscriber.find("test/stored")->payload, "live and retained");
 }
@@ -246,7 +236,7 @@ TEST(mqtt_link_child, DISABLED_connects_then_waits_to_be_killed) {
   options.will_topic = will_topic;
   link child(io.get_executor(), options);
   child.start();
-  ASSERT_TRUE(wait_until(io, [&] { return child.connected(); }));
+  ASSERT_TRUE(run_until(io, [&] { return child.connected(); }));
   child.publish(will_topic, "online", 1, true);
   run_for(io, 200ms);
   std::cout << child_ready_line << std::endl;
@@ -266,13 +256,13 @@ TEST_F(mqtt_link, will_is_published_when_the_client_dies) {
        "--gtest_also_run_disabled_tests"},
       {{child_url_variable, url()}, {child_will_variable, "test/will"}});
   ASSERT_TRUE(child.wait_for_output(child_ready_line, 10s)) << child.output();
-  ASSERT_TRUE(wait_until(io_, [&] {
+  ASSERT_TRUE(run_until(io_, [&] {
     return !observer.messages.empty() && observer.messages.back().payload == "online";
   }));
 
   // No DISCONNECT reaches the broker: MQTT 3.1.1 3.1.2.5 has it publish the will.
   child.signal(SIGKILL);
-  ASSERT_TRUE(wait_until(io_, [&] { return observer.messages.back().payload == "offline"; }))
+  ASSERT_TRUE(run_until(io_, [&] { return observer.messages.back().payload == "offline"; }))
       << child.output();
   EXPECT_FALSE(observer.messages.back().retained);  // live delivery to an existing subscriber
   EXPECT_EQ(retained_seen_by_mosquitto_sub("test/will"), "1 offline");
@@ -303,7 +293,7 @@ TEST_F(mqtt_link, reconnects_and_resubscribes_after_a_broker_restart) {
   ASSERT_TRUE(wait_connected(subscriber));
 
   broker_.stop();
-  ASSERT_TRUE(wait_until(io_, [&] { return !subscriber.client->connected(); }));
+  ASSERT_TRUE(run_until(io_, [&] { return !subscriber.client->connected(); }));
   EXPECT_EQ(subscriber.connection_events, (std::vector<bool>{true, false}));
   // Retained messages are states the bridge re-publishes on connect: dropped. Others are
   // events (a command's result): held for the next connect. QoS 0 is best effort: dropped.
@@ -324,7 +314,7 @@ TEST_F(mqtt_link, reconnects_and_resubscribes_after_a_broker_restart) {
   EXPECT_EQ(subscriber.client->stats().connects, 2u);
   EXPECT_EQ(subscriber.client->stats().connection_losses, 1u);
   // The held message went out after the subscriptions were restored, so it comes back here.
-  EXPECT_TRUE(wait_until(io_, [&] { return subscriber.find("test/after").has_value(); }));
+  EXPECT_TRUE(run_until(io_, [&] { return subscriber.find("test/after").has_value(); }));
   EXPECT_EQ(subscriber.find("test/after").value_or(message{}).payload, "while down");
 
   EXPECT_TRUE(publish_until_received(subscriber, "test/after", "after restart"));
@@ -339,7 +329,7 @@ TEST_F(mqtt_link, held_messages_are_bounded_and_expire) {
   bounded.client->start();
   ASSERT_TRUE(wait_connected(bounded));
   broker_.stop();
-  ASSERT_TRUE(wait_until(io_, [&] { return !bounded.client->connected(); }));
+  ASSERT_TRUE(run_until(io_, [&] { return !bounded.client->connected(); }));
   for (int i = 0; i < 5; ++i)
     bounded.client->publish("test/held", std::to_string(i), 1, false);
   EXPECT_EQ(bounded.client->stats().held_while_offline, 5u);
@@ -499,7 +489,7 @@ TEST(mqtt_link_auth, reports_refused_credentials_retries_and_never_logs_the_pass
     options.password = "wrong-pa55";
     link refused(io.get_executor(), options);
     refused.start();
-    EXPECT_TRUE(wait_until(io, [&] {
+    EXPECT_TRUE(run_until(io, [&] {
       return log.text().find("bad user name or password") != std::string::npos ||
              log.text().find("not authorized") != std::string::npos;
     })) << log.text();
@@ -511,7 +501,7 @@ TEST(mqtt_link_auth, reports_refused_credentials_retries_and_never_logs_the_pass
     options.password = "right-pa55";
     link accepted(io.get_executor(), options);
     accepted.start();
-    EXPECT_TRUE(wait_until(io, [&] { return accepted.connected(); })) << broker.output();
+    EXPECT_TRUE(run_until(io, [&] { return accepted.connected(); })) << broker.output();
     accepted.stop(500ms);
   }
   EXPECT_NE(log.text().find(url), std::string::npos) << log.text();

@@ -28,6 +28,7 @@
 #include "support/mosquitto_fixture.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
+#include "support/run_coroutine.hpp"
 
 namespace pdu2mqtt::mqtt {
 namespace {
@@ -39,16 +40,7 @@ constexpr const char* user = "bridge";
 constexpr const char* password = "tls-Pa55word-7731";
 constexpr const char* key_password = "key-Pa55phrase-4410";
 
-template <class Predicate>
-bool wait_until(asio::io_context& io, Predicate predicate, std::chrono::milliseconds timeout = 5s) {
-  const auto deadline = clock_type::now() + timeout;
-  while (!predicate()) {
-    if (clock_type::now() >= deadline) return false;
-    io.restart();
-    io.run_for(10ms);
-  }
-  return true;
-}
+using test::run_until;
 
 std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -193,11 +185,11 @@ TEST_F(mqtt_tls, right_ca_and_password_connect_publish_and_receive_over_mqtt_5) 
   client.on_message([&](const message& m) { received.push_back(m); });
   client.subscribe("tls/echo", 1);
   client.start();
-  ASSERT_TRUE(wait_until(io_, [&] { return client.connected(); })) << log_.text();
+  ASSERT_TRUE(run_until(io_, [&] { return client.connected(); })) << log_.text();
   EXPECT_EQ(client.protocol_in_use(), "5");
   EXPECT_EQ(log_.count("(MQTT 5, TLS)"), 1u) << log_.text();
   // The broker saw protocol level 5 (mosquitto logs "(p5, c1, k5, u'bridge')").
-  EXPECT_TRUE(wait_until(io_, [&] {
+  EXPECT_TRUE(run_until(io_, [&] {
     return broker_->process().output().find("as tls-ok (p5, c1, k5, u'bridge')") !=
            std::string::npos;
   })) << broker_->process().output();
@@ -206,7 +198,7 @@ TEST_F(mqtt_tls, right_ca_and_password_connect_publish_and_receive_over_mqtt_5) 
   const auto deadline = clock_type::now() + 5s;
   while (received.empty() && clock_type::now() < deadline) {
     client.publish("tls/echo", "over tls", 1, false);
-    wait_until(
+    run_until(
         io_, [&] { return !received.empty(); }, 300ms);
   }
   ASSERT_FALSE(received.empty()) << log_.text();
@@ -222,7 +214,7 @@ TEST_F(mqtt_tls, wrong_ca_is_reported_as_certificate_verify_failed_and_retried_w
   link client(io_.get_executor(), o);
   client.start();
   constexpr auto failure = "TLS handshake failed: certificate verify failed";
-  EXPECT_TRUE(wait_until(io_, [&] { return log_.count(failure) >= 3; })) << log_.text();
+  EXPECT_TRUE(run_until(io_, [&] { return log_.count(failure) >= 3; })) << log_.text();
   EXPECT_FALSE(client.connected());
   const auto failures = log_.lines_containing(failure);
   ASSERT_GE(failures.size(), 3u);
@@ -243,7 +235,7 @@ TEST_F(mqtt_tls, wrong_ca_is_reported_as_certificate_verify_failed_and_retried_w
   // The same broker with the right CA: the refusals were about the CA, nothing else.
   link fixed(io_.get_executor(), options(0, "tls-right-ca"));
   fixed.start();
-  EXPECT_TRUE(wait_until(io_, [&] { return fixed.connected(); })) << log_.text();
+  EXPECT_TRUE(run_until(io_, [&] { return fixed.connected(); })) << log_.text();
   fixed.stop(500ms);
   expect_no_secrets();
 }
@@ -252,7 +244,7 @@ TEST_F(mqtt_tls, certificate_for_another_host_is_refused_unless_verify_hostname_
   {
     link strict(io_.get_executor(), options(1, "tls-host-strict"));
     strict.start();
-    EXPECT_TRUE(wait_until(io_, [&] { return log_.count("cannot connect") >= 2; })) << log_.text();
+    EXPECT_TRUE(run_until(io_, [&] { return log_.count("cannot connect") >= 2; })) << log_.text();
     EXPECT_FALSE(strict.connected());
     EXPECT_GE(log_.count("TLS handshake failed: certificate verify failed (IP address mismatch)"),
               2u)
@@ -264,7 +256,7 @@ TEST_F(mqtt_tls, certificate_for_another_host_is_refused_unless_verify_hostname_
   o.tls.verify_hostname = false;
   link lax(io_.get_executor(), o);
   lax.start();
-  EXPECT_TRUE(wait_until(io_, [&] { return lax.connected(); })) << log_.text();
+  EXPECT_TRUE(run_until(io_, [&] { return lax.connected(); })) << log_.text();
   // Said once, as a warning.
   EXPECT_EQ(log_.count("[warning] MQTT: TLS host name verification is off"), 1u) << log_.text();
   lax.stop(500ms);
@@ -275,7 +267,7 @@ TEST_F(mqtt_tls, broker_that_requires_a_client_certificate_accepts_ours_and_refu
   {
     link anonymous(io_.get_executor(), options(2, "tls-no-cert"));
     anonymous.start();
-    EXPECT_TRUE(wait_until(io_, [&] { return log_.count("cannot connect") >= 2; })) << log_.text();
+    EXPECT_TRUE(run_until(io_, [&] { return log_.count("cannot connect") >= 2; })) << log_.text();
     EXPECT_FALSE(anonymous.connected());
     // The broker's TLS 1.3 alert, found by the link's own handshake (Paho says only "failure").
     EXPECT_GE(log_.count("TLS handshake failed: tlsv13 alert certificate required"), 2u)
@@ -290,7 +282,7 @@ TEST_F(mqtt_tls, broker_that_requires_a_client_certificate_accepts_ours_and_refu
   o.tls.key_password = key_password;
   link with_cert(io_.get_executor(), o);
   with_cert.start();
-  EXPECT_TRUE(wait_until(io_, [&] { return with_cert.connected(); })) << log_.text();
+  EXPECT_TRUE(run_until(io_, [&] { return with_cert.connected(); })) << log_.text();
   with_cert.stop(500ms);
   expect_no_secrets();
 }
@@ -301,7 +293,7 @@ TEST_F(mqtt_tls, wrong_password_over_tls_is_reported_and_retried) {
   link client(io_.get_executor(), o);
   client.start();
   // Mosquitto 2 answers a wrong password with "not authorized" (MQTT 5 0x87).
-  EXPECT_TRUE(wait_until(io_, [&] {
+  EXPECT_TRUE(run_until(io_, [&] {
     return log_.count("bad user name or password") + log_.count("wrong user name or password") >= 2;
   })) << log_.text();
   EXPECT_FALSE(client.connected());
@@ -315,7 +307,7 @@ TEST_F(mqtt_tls, a_tls_broker_that_is_down_is_reported_as_unreachable_not_as_a_t
   o.url = "mqtts://127.0.0.1:" + std::to_string(test::free_tcp_port());
   link client(io_.get_executor(), o);
   client.start();
-  EXPECT_TRUE(wait_until(io_, [&] {
+  EXPECT_TRUE(run_until(io_, [&] {
     return log_.count("cannot reach the broker: Connection refused; retrying in") >= 2;
   })) << log_.text();
   EXPECT_EQ(log_.count("TLS handshake failed"), 0u) << log_.text();
@@ -327,11 +319,11 @@ TEST_F(mqtt_tls, forced_3_1_1_is_what_the_broker_sees) {
   o.version = protocol::v3_1_1;
   link client(io_.get_executor(), o);
   client.start();
-  ASSERT_TRUE(wait_until(io_, [&] { return client.connected(); })) << log_.text();
+  ASSERT_TRUE(run_until(io_, [&] { return client.connected(); })) << log_.text();
   EXPECT_EQ(client.protocol_in_use(), "3.1.1");
   EXPECT_EQ(log_.count("(MQTT 3.1.1, TLS)"), 1u) << log_.text();
   // Mosquitto's own numbering: p2 is MQTT 3.1.1, p5 MQTT 5.
-  EXPECT_TRUE(wait_until(io_, [&] {
+  EXPECT_TRUE(run_until(io_, [&] {
     return broker_->process().output().find("as tls-v311 (p2, c1, k5, u'bridge')") !=
            std::string::npos;
   })) << broker_->process().output();
@@ -493,7 +485,7 @@ TEST_P(mqtt_protocol_fallback, auto_falls_back_to_3_1_1_once_and_stays_there) {
   std::vector<bool> events;
   client.on_connection([&](bool up) { events.push_back(up); });
   client.start();
-  ASSERT_TRUE(wait_until(io_, [&] { return client.connected(); })) << log_.text();
+  ASSERT_TRUE(run_until(io_, [&] { return client.connected(); })) << log_.text();
   EXPECT_EQ(client.protocol_in_use(), "3.1.1");
   EXPECT_EQ(broker.levels(), (std::vector<int>{5, 4}));
   EXPECT_EQ(log_.count("refused MQTT 5 (broker refused the connection: unacceptable protocol "
@@ -506,7 +498,7 @@ TEST_P(mqtt_protocol_fallback, auto_falls_back_to_3_1_1_once_and_stays_there) {
 
   // After a loss the link reconnects with 3.1.1 straight away.
   broker.drop();
-  ASSERT_TRUE(wait_until(io_, [&] { return events.size() >= 3; })) << log_.text();
+  ASSERT_TRUE(run_until(io_, [&] { return events.size() >= 3; })) << log_.text();
   EXPECT_EQ(events, (std::vector<bool>{true, false, true}));
   EXPECT_EQ(broker.levels(), (std::vector<int>{5, 4, 4}));
   EXPECT_EQ(log_.count("refused MQTT 5"), 1u) << log_.text();
@@ -517,7 +509,7 @@ TEST_P(mqtt_protocol_fallback, forced_5_never_falls_back) {
   fake_311_broker broker(GetParam().connack);
   link client(io_.get_executor(), options_for(broker.port(), protocol::v5));
   client.start();
-  EXPECT_TRUE(wait_until(io_, [&] {
+  EXPECT_TRUE(run_until(io_, [&] {
     return log_.count("unacceptable protocol version; retrying in") >= 2;
   })) << log_.text();
   EXPECT_FALSE(client.connected());

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pdu2mqtt/common/result.hpp"
@@ -22,8 +23,21 @@ enum class auth_protocol { none, md5, sha1, sha224, sha256, sha384, sha512 };
 enum class priv_protocol { none, des, aes128, aes192, aes256 };
 enum class security_level { no_auth_no_priv, auth_no_priv, auth_priv };
 
-// net-snmp's spellings: "none", "MD5", "SHA", "SHA-224" ... "SHA-512"; "DES", "AES",
-// "AES-192", "AES-256"; "noAuthNoPriv", "authNoPriv", "authPriv".
+// net-snmp's spellings (snmpget -a / -x), so a working command line carries over to the
+// config; header-only, so the config parser (fuzzed alone) needs none of the crypto.
+inline constexpr std::pair<std::string_view, auth_protocol> auth_protocol_names[] = {
+    {"none", auth_protocol::none},      {"MD5", auth_protocol::md5},
+    {"SHA", auth_protocol::sha1},       {"SHA-224", auth_protocol::sha224},
+    {"SHA-256", auth_protocol::sha256}, {"SHA-384", auth_protocol::sha384},
+    {"SHA-512", auth_protocol::sha512}};
+inline constexpr std::pair<std::string_view, priv_protocol> priv_protocol_names[] = {
+    {"none", priv_protocol::none},
+    {"DES", priv_protocol::des},
+    {"AES", priv_protocol::aes128},
+    {"AES-192", priv_protocol::aes192},
+    {"AES-256", priv_protocol::aes256}};
+
+// The names above; "noAuthNoPriv", "authNoPriv", "authPriv".
 std::string_view to_string(auth_protocol p) noexcept;
 std::string_view to_string(priv_protocol p) noexcept;
 std::string_view to_string(security_level l) noexcept;
