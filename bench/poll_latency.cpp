@@ -3,7 +3,8 @@
 // detection finds on the simulated switched unit: 124 OIDs), in process, against our
 // simulator and against net-snmp's snmpd serving the same values. Baselines in the same run:
 // the raw UDP floor (the same request bytes sent and received, nothing encoded or decoded),
-// one GET per OID (what Home Assistant's SNMP integration does), and pysnmp.
+// one GET per OID (what Home Assistant's SNMP integration does), and pysnmp. Then SNMPv3
+// authPriv (SHA-256/AES) against the v2c poll of the same simulator, interleaved.
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -29,6 +30,7 @@ namespace pdu2mqtt::bench {
 namespace {
 
 using test::run;
+namespace v3 = snmp::v3;
 const device::counts shape{24, 2};
 // The fewest requests: a response must fit one Ethernet frame (1472 bytes of UDP payload, the
 // simulator's limit, like real agents'), which 124 varbinds of names and numbers do not; 52 a
@@ -165,6 +167,31 @@ struct agent_figures {
   samples ours, ours_chunked, floor, floor_chunked, per_oid, pysnmp;
 };
 
+const v3::user bench_user{.name = "bench",
+                          .auth = v3::auth_protocol::sha256,
+                          .auth_password = "bench-auth-pass",
+                          .priv = v3::priv_protocol::aes128,
+                          .priv_password = "bench-priv-pass"};
+
+// The device-sized poll over v2c and over v3 authPriv, in alternating rounds.
+std::pair<samples, samples> measure_v3(const settings& s, asio::io_context& io, snmp::client& c,
+                                       std::uint16_t port, const std::vector<snmp::oid>& oids,
+                                       const device::capabilities& caps) {
+  samples v2c;
+  samples v3;
+  auto secure = target_for(port, device_sized);
+  secure.version = snmp::version::v3;
+  secure.user = std::make_shared<const v3::user>(bench_user);
+  const int warmup = s.quick ? 20 : 100;
+  const int rounds = 4;
+  for (int r = 0; r < rounds; ++r) {
+    const int n = s.polls / rounds;
+    v2c.merge(run(io, poll_with_client(c, target_for(port, device_sized), oids, caps, n, warmup)));
+    v3.merge(run(io, poll_with_client(c, secure, oids, caps, n, warmup)));
+  }
+  return {v2c, v3};
+}
+
 agent_figures measure_agent(const settings& s, asio::io_context& io, snmp::client& c,
                             std::uint16_t port, const std::vector<snmp::oid>& oids,
                             const device::capabilities& caps,
@@ -197,8 +224,13 @@ agent_figures measure_agent(const settings& s, asio::io_context& io, snmp::clien
 nlohmann::json poll_latency(const settings& s) {
   std::cout << "\n== 1. Poll latency: 24 outlets, 2 banks and their readings (" << s.polls
             << " polls; " << s.slow_polls << " for the slow baselines) ==\n";
-  test::simulator_fixture sim(
-      {"--outlets", "24", "--banks", "2", "--max-varbinds", "128", "--apply-delay-ms", "0"});
+  test::temp_dir secrets;
+  const auto auth_file = secrets.write_file("auth.pw", bench_user.auth_password);
+  const auto priv_file = secrets.write_file("priv.pw", bench_user.priv_password);
+  test::simulator_fixture sim({"--outlets", "24", "--banks", "2", "--max-varbinds", "128",
+                               "--apply-delay-ms", "0", "--v3-user", bench_user.name, "-a",
+                               "SHA-256", "-x", "AES", "--auth-password-file", auth_file.string(),
+                               "--priv-password-file", priv_file.string()});
   asio::io_context io;
   auto c = snmp::client::create(io.get_executor());
   // The poll the bridge sends this unit: outlets and banks, then every reading capability
@@ -274,6 +306,15 @@ nlohmann::json poll_latency(const settings& s) {
         {"ratio_per_oid", f.per_oid.median() / ours},
         {"ratio_pysnmp", f.pysnmp.median() / ours}};
   }
+  const auto [v2c, v3] = measure_v3(s, io, *c, sim.port(), oids, caps);
+  const auto chunks = std::to_string((oids.size() + device_sized - 1) / device_sized);
+  t.row({"simulate", "pdu2mqtt v2c, device-sized", chunks, format_us(v2c.median()),
+         format_us(v2c.p99()), ""});
+  t.row({"simulate", "pdu2mqtt v3 authPriv SHA-256/AES", chunks, format_us(v3.median()),
+         format_us(v3.p99()), "v3/v2c " + ratio_text(v3.median() / v2c.median(), 1.5, true)});
+  out["v3"] = {{"v2c", v2c.to_json()},
+               {"v3_auth_priv_sha256_aes", v3.to_json()},
+               {"ratio_v3_over_v2c", v3.median() / v2c.median()}};
   c->close();
   return out;
 }
