@@ -158,6 +158,21 @@ void agent::restart_engine() noexcept {
   engine_start_ = std::chrono::steady_clock::now();
 }
 
+bool agent::admissible(const pdu& request) {
+  // Responses, traps and reports are not requests to an agent; answering them could loop.
+  if (!is_request(request.type)) {
+    ++counters_.undecodable;
+    return false;
+  }
+  // Real CyberPower units drop over-long requests without an answer; the simulator mimics it
+  // so the bridge's request splitting is exercised for real.
+  if (request.varbinds.size() > options_.max_request_varbinds) {
+    ++counters_.too_many_varbinds;
+    return false;
+  }
+  return true;
+}
+
 std::optional<std::vector<std::uint8_t>> agent::handle(std::span<const std::uint8_t> request) {
   ++counters_.requests;
   if (!options_.engine_id.empty() && is_v3(request)) return handle_v3(request);
@@ -177,17 +192,7 @@ std::optional<std::vector<std::uint8_t>> agent::handle(std::span<const std::uint
     ++counters_.bad_community;
     return std::nullopt;
   }
-  // Responses, traps and reports are not requests to an agent; answering them could loop.
-  if (!is_request(in.pdu.type)) {
-    ++counters_.undecodable;
-    return std::nullopt;
-  }
-  // Real CyberPower units drop over-long requests without an answer; the simulator mimics it
-  // so the bridge's request splitting is exercised for real.
-  if (in.pdu.varbinds.size() > options_.max_request_varbinds) {
-    ++counters_.too_many_varbinds;
-    return std::nullopt;
-  }
+  if (!admissible(in.pdu)) return std::nullopt;
 
   message out{in.version, in.community, answer(in, may_write, options_.max_response_size)};
   auto bytes = encode(out);
@@ -265,14 +270,7 @@ std::optional<std::vector<std::uint8_t>> agent::handle_v3(std::span<const std::u
   }
 
   const v3::message& in = *opened;
-  if (!is_request(in.pdu.type)) {
-    ++counters_.undecodable;
-    return std::nullopt;
-  }
-  if (in.pdu.varbinds.size() > options_.max_request_varbinds) {
-    ++counters_.too_many_varbinds;
-    return std::nullopt;
-  }
+  if (!admissible(in.pdu)) return std::nullopt;
   const std::uint8_t flags = env->flags & (v3::flags::auth | v3::flags::priv);
   if (level < user->level) {
     // Keys exist for this level, but the user is configured to use a higher one: access

@@ -92,6 +92,8 @@ class agent {
   };
   struct v3_request;
 
+  // A request to answer (v1/v2c and v3 alike), else counted and dropped.
+  bool admissible(const pdu& request);
   pdu answer(const message& request, bool may_write, std::size_t max_size);
   std::optional<std::vector<std::uint8_t>> handle_v3(std::span<const std::uint8_t> request);
   // A Report of a usmStats counter; authenticated with user's keys when user is given.
