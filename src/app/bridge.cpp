@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <random>
 
+#include "pdu2mqtt/common/ascii.hpp"
 #include "pdu2mqtt/common/untrusted_text.hpp"
 #include "pdu2mqtt/pdu/command.hpp"
 #include "pdu2mqtt/pdu/snapshot_json.hpp"
@@ -190,9 +191,12 @@ void bridge::create_poller(const slot_ptr& slot, const asio::ip::address& addres
   // The k-th of n PDUs starts k/n of its interval late: polls spread evenly over time.
   const auto position = std::find(slots_.begin(), slots_.end(), slot) - slots_.begin();
   settings.start_delay =
-      settings.poll_interval * position / std::max<std::ptrdiff_t>(1, std::ssize(slots_));
+      slot->added_at_run_time
+          ? std::chrono::milliseconds(0)  // someone is watching the page for it
+          : settings.poll_interval * position / std::max<std::ptrdiff_t>(1, std::ssize(slots_));
   slot->poller = device::poller::create(executor_, snmp_, std::move(settings), callbacks_for(slot));
   slot->poller->start();
+  tell_pdu_changed(*slot);
 }
 
 void bridge::stop() {
@@ -248,6 +252,7 @@ void bridge::retire_slot(const slot_ptr& slot, bool remove_from_mqtt) {
   }
   publish_retained(layout_.state(id), "");
   publish_retained(layout_.availability(id), "");
+  if (events_.pdu_removed) events_.pdu_removed(id);
 }
 
 void bridge::reload(bridge_config next) {
@@ -375,6 +380,7 @@ void bridge::notify_status() {
 
 void bridge::on_connection(bool connected) {
   notify_status();
+  if (events_.mqtt_changed) events_.mqtt_changed(connected);
   if (!connected) {
     spdlog::warn("MQTT connection lost; reconnecting");
     return;
@@ -489,6 +495,12 @@ void bridge::publish_command_report(pdu_slot& slot, const device::command_report
     if (step.step.outlet >= 1) {
       link_->publish(layout_.outlet_result(slot.config.id, step.step.outlet), dump(result),
                      config_.mqtt.qos, false);
+      if (events_.outlet_result) {
+        json seen = result;
+        seen["pdu"] = slot.config.id;
+        seen["outlet"] = step.step.outlet;
+        events_.outlet_result(seen);
+      }
     }
     outlets[std::to_string(step.step.outlet)] = std::move(result);
   }
@@ -577,12 +589,14 @@ void bridge::publish_snapshot(const pdu_slot& slot, const device::snapshot& s) {
   state["available"] = slot.poller && slot.poller->online();
   link_->publish(layout_.state(slot.config.id), dump(state), config_.mqtt.qos,
                  config_.mqtt.retain_state);
+  tell_pdu_changed(slot);
 }
 
 void bridge::publish_availability(const pdu_slot& slot) {
   const bool online = slot.poller && slot.poller->online();
   publish_retained(layout_.availability(slot.config.id),
                    std::string(online ? online_payload : offline_payload));
+  tell_pdu_changed(slot);
 }
 
 void bridge::publish_info() {
@@ -637,6 +651,12 @@ void bridge::publish_error(pdu_slot& slot, const std::string& topic, const std::
   nlohmann::ordered_json e = {
       {"topic", printable_excerpt(topic, 256)}, {"payload", payload}, {"error", why}};
   link_->publish(layout_.error(slot.config.id), dump(e), config_.mqtt.qos, false);
+  if (events_.error) {
+    e["pdu"] = slot.config.id;
+    // Parsed back rather than built twice: the page sees the published text, replacements
+    // of bad UTF-8 included.
+    events_.error(json::parse(dump(e)));
+  }
 }
 
 void bridge::publish_error_summaries() {
@@ -656,6 +676,70 @@ void bridge::publish_error_summaries() {
         {"suppressed", n}};
     link_->publish(layout_.error(slot->config.id), dump(e), config_.mqtt.qos, false);
   }
+}
+
+json bridge::pdu_view(const pdu_slot& slot) const {
+  json state;  // null until the first poll
+  if (slot.poller && slot.poller->current()) {
+    state = json::parse(dump(device::to_json(*slot.poller->current())));
+    state["id"] = slot.config.id;
+    state["available"] = slot.poller->online();
+  }
+  return {{"id", slot.config.id},
+          {"name", slot.config.name},
+          {"host", slot.config.host},
+          {"available", slot.poller && slot.poller->online()},
+          {"read_only", slot.config.read_only},
+          {"confirm_reboot", slot.config.confirm_reboot},
+          {"protected_outlets", slot.config.protected_outlets},
+          {"state", std::move(state)}};
+}
+
+void bridge::tell_pdu_changed(const pdu_slot& slot) {
+  if (events_.pdu_changed && !slot.retired) events_.pdu_changed(pdu_view(slot));
+}
+
+void bridge::observe(bridge_events events) {
+  events_ = std::move(events);
+  if (events_.mqtt_changed) events_.mqtt_changed(link_->connected());
+  for (const auto& slot : slots_)
+    tell_pdu_changed(*slot);
+}
+
+submit_outcome bridge::submit(const std::string& topic, const std::string& payload) {
+  const auto command = topics::parse_command_topic(layout_, topic);
+  if (!command) return submit_outcome::not_a_command_topic;
+  const bool known = std::any_of(slots_.begin(), slots_.end(), [&](const slot_ptr& s) {
+    return s->config.id == command->pdu_id;
+  });
+  if (!known || stopped_) return submit_outcome::unknown_pdu;
+  on_message(mqtt::message{.topic = topic, .payload = payload, .qos = 0, .retained = false});
+  return submit_outcome::accepted;
+}
+
+std::optional<std::string> bridge::add_pdu(pdu_config pdu) {
+  if (stopped_) return "the bridge is stopping";
+  for (const auto& slot : slots_) {
+    if (equals_ignoring_ascii_case(slot->config.id, pdu.id)) {
+      return "the id \"" + pdu.id + "\" is in use (ids are compared ignoring case)";
+    }
+  }
+  spdlog::info("[{}] added at run time ({}:{}); it lasts until the next reload or restart", pdu.id,
+               pdu.host, pdu.port);
+  config_.pdus.push_back(pdu);
+  auto slot = make_slot(pdu);
+  slot->added_at_run_time = true;
+  slots_.push_back(slot);
+  if (started_) start_slot(slot);
+  schedule_info();
+  return std::nullopt;
+}
+
+std::vector<std::string> bridge::pdu_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& slot : slots_)
+    ids.push_back(slot->config.id);
+  return ids;
 }
 
 void bridge::publish_retained(const std::string& topic, const std::string& payload) {

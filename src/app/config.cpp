@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <asio/ip/address.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -336,7 +337,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 constexpr auto top_keys =
-    std::to_array<std::string_view>({"mqtt", "pdus", "log_level", "log_format"});
+    std::to_array<std::string_view>({"mqtt", "pdus", "log_level", "log_format", "http"});
+constexpr auto http_keys = std::to_array<std::string_view>(
+    {"listen", "username", "password_file", "read_only", "allowed_hosts"});
 constexpr auto mqtt_keys = std::to_array<std::string_view>(
     {"url", "client_id", "username", "password", "password_file", "base_topic", "discovery_prefix",
      "keepalive_s", "qos", "discovery", "discovery_mode", "retain_state", "protocol", "tls"});
@@ -483,9 +486,14 @@ class validator {
         config.logging.level = require_choice(value, path, log_level_names);
       } else if (key == "log_format") {
         config.logging.format = require_choice(value, path, log_format_names);
+      } else if (key == "http") {
+        read_http(value, path, config.http);
       }
     });
     apply_environment(config.mqtt);
+    if (config.http.enabled) {
+      if (auto password = lookup(env_http_password)) config.http.password = std::move(*password);
+    }
     for (std::size_t i = 0; i < config.pdus.size(); ++i) {
       apply_environment(config.pdus[i], element_path("pdus", i) + ".snmp");
     }
@@ -702,6 +710,73 @@ class validator {
     fs::path full(file);
     if (full.is_relative()) full = base_dir_ / full;
     return read_secret_file(full, path);
+  }
+
+  // One entry alone (parse_pdu_entry): the ids already taken count as seen.
+ public:
+  pdu_config run_pdu(const ordered_json& entry, const std::vector<std::string>& taken_ids) {
+    for (const auto& id : taken_ids)
+      ids_.emplace_back(ascii_lower(id), "the running bridge");
+    auto pdu = read_pdu(entry, "pdu");
+    apply_environment(pdu, "pdu.snmp");
+    return pdu;
+  }
+
+ private:
+  // "listen": "PORT", "ADDRESS:PORT" or "[IPv6]:PORT". An address, not a name: binding to a
+  // name that resolves to several addresses (or changes) is a surprise we avoid.
+  static void read_listen(const std::string& text, const std::string& path, http_config& h) {
+    const auto got = " (got " + json_quoted(text) + ")";
+    std::string host = "127.0.0.1";
+    std::string port = text;
+    if (const auto colon = text.rfind(':'); colon != std::string::npos) {
+      host = text.substr(0, colon);
+      port = text.substr(colon + 1);
+      if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+      } else if (host.find(':') != std::string::npos) {
+        fail(path, "an IPv6 address needs brackets: \"[::1]:8080\"" + got);
+      }
+      if (host == "localhost") host = "127.0.0.1";
+    }
+    std::error_code ec;
+    (void)asio::ip::make_address(host, ec);
+    if (ec)
+      fail(path, "must be PORT or ADDRESS:PORT with an IP address, e.g. \"127.0.0.1:8080\"" + got);
+    const bool digits = !port.empty() && port.size() <= 5 &&
+                        port.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoul(port) > 65535) fail(path, "must end in a port number 0-65535" + got);
+    h.listen = text;
+    h.host = host;
+    h.port = static_cast<std::uint16_t>(std::stoul(port));
+  }
+
+  void read_http(const ordered_json& value, const std::string& path, http_config& h) {
+    require_object(value, path);
+    h.enabled = true;
+    for_each_key(value, path, http_keys, [&](const auto& key, const auto& v, const auto& p) {
+      if (key == "listen") {
+        read_listen(require_string(v, p), p, h);
+      } else if (key == "username") {
+        h.username = require_text(v, p, 128);
+        if (h.username.find(':') != std::string::npos) {
+          fail(p, "must not contain ':' (HTTP basic auth separates the user name with it)");
+        }
+      } else if (key == "password_file") {
+        std::string file = require_string(v, p);
+        if (!file.empty()) {
+          h.password = read_password_file(file, p);
+          h.password_file = std::move(file);
+        }
+      } else if (key == "read_only") {
+        h.read_only = require_bool(v, p);
+      } else if (key == "allowed_hosts") {
+        if (!v.is_array()) fail(p, "must be an array of host names (got " + describe(v) + ")");
+        for (std::size_t i = 0; i < v.size(); ++i) {
+          h.allowed_hosts.push_back(ascii_lower(require_text(v[i], element_path(p, i), 253)));
+        }
+      }
+    });
   }
 
   pdu_config read_pdu(const ordered_json& value, const std::string& path) {
@@ -1066,6 +1141,18 @@ constexpr std::string_view example_text =
   "log_level": "info",
   // "text" or "json" (one JSON object per line).
   "log_format": "text"
+  // The built-in web page (docs/web.md) is off unless this section is there:
+  // "http": {
+  //   // PORT or ADDRESS:PORT; loopback unless you name another address.
+  //   "listen": "127.0.0.1:8080",
+  //   // HTTP basic auth when password_file is set (or PDU2MQTT_HTTP_PASSWORD).
+  //   "username": "admin",
+  //   "password_file": "",
+  //   // Show everything, switch nothing.
+  //   "read_only": false,
+  //   // Host names (besides IP addresses and localhost) the page answers without a password.
+  //   "allowed_hosts": []
+  // }
 }
 )json";
 
@@ -1231,6 +1318,19 @@ result<bridge_config> load_config_file(const std::filesystem::path& path, const 
   return parse_config(text, name, env);
 }
 
+result<pdu_config> parse_pdu_entry(std::string_view text, std::string_view origin,
+                                   const std::vector<std::string>& taken_ids,
+                                   const environment& env) {
+  try {
+    structure_tracker tracker;
+    const ordered_json entry = parse_json(text, tracker);
+    validator v(env, fs::path(), tracker.duplicates());
+    return v.run_pdu(entry, taken_ids);
+  } catch (const config_failure& f) {
+    return result<pdu_config>(f.code, format_failure(origin, f));
+  }
+}
+
 result<std::string> read_password_file(const std::filesystem::path& file) {
   try {
     return read_secret_file(file, "");
@@ -1326,6 +1426,14 @@ nlohmann::json redacted_json(const bridge_config& config) {
       {"pdus", pdus},
       {"log_level", to_string(config.logging.level)},
       {"log_format", to_string(config.logging.format)},
+      {"http",
+       {{"enabled", config.http.enabled},
+        {"listen", config.http.listen},
+        {"username", config.http.username},
+        {"password", secret(config.http.password)},
+        {"password_file", config.http.password_file},
+        {"read_only", config.http.read_only},
+        {"allowed_hosts", config.http.allowed_hosts}}},
   };
 }
 

@@ -12,6 +12,7 @@
 #include "pdu2mqtt/app/commands.hpp"
 #include "pdu2mqtt/app/logging.hpp"
 #include "pdu2mqtt/app/status_file.hpp"
+#include "web_face.hpp"
 
 namespace pdu2mqtt::app {
 
@@ -85,7 +86,10 @@ void add_run_command(CLI::App& app) {
     apply_logging(config->logging);
 
     asio::io_context io;
+    const http_config http = config->http;
     auto b = bridge::create(io.get_executor(), std::move(*config));
+    std::optional<web_face> web;
+    if (http.enabled) web.emplace(io.get_executor(), b, http);
     std::optional<status_writer> status;
     if (!status_path->empty()) status.emplace(io, *status_path, b);
     memory_trimmer trimmer(io);
@@ -97,6 +101,7 @@ void add_run_command(CLI::App& app) {
       hangup.cancel();
       trimmer.stop();
       if (status) status->stop();
+      if (web) web->stop();
       b->stop();
       io.stop();
     });
@@ -111,6 +116,9 @@ void add_run_command(CLI::App& app) {
           spdlog::error("reload failed, keeping the running configuration: {}", next.err().detail);
         } else {
           apply_logging(next->logging);
+          if (next->http != http) {
+            spdlog::warn("reload: the http section changed; restart pdu2mqtt to apply it");
+          }
           b->reload(std::move(*next));
         }
         wait_for_hangup();
@@ -118,6 +126,15 @@ void add_run_command(CLI::App& app) {
     };
     wait_for_hangup();
     b->start();
+    if (web) {
+      // Asked for and not available is an error at start, like a wrong config key: a page
+      // that silently is not there would be found out only when it is needed.
+      if (auto port = web->start(); !port) {
+        spdlog::error("web page: {}", port.err().detail);
+        b->stop();
+        throw CLI::RuntimeError(1);
+      }
+    }
     if (status) status->start();
     trimmer.start();
     io.run();

@@ -30,6 +30,21 @@ struct bridge_timing {
   int error_reports_per_s = 10;
 };
 
+// What another face of the bridge (the web page) sees, as it happens: every call comes on the
+// bridge's executor, right where the same news is published to MQTT.
+struct bridge_events {
+  // A PDU appeared or changed (state, availability): its whole view, see pdu_view().
+  std::function<void(const nlohmann::json& pdu)> pdu_changed;
+  std::function<void(const std::string& id)> pdu_removed;
+  // As published on <id>/outlet/<n>/result, plus "pdu" and "outlet".
+  std::function<void(const nlohmann::json& result)> outlet_result;
+  // As published on <id>/error, plus "pdu".
+  std::function<void(const nlohmann::json& error)> error;
+  std::function<void(bool connected)> mqtt_changed;
+};
+
+enum class submit_outcome { accepted, unknown_pdu, not_a_command_topic };
+
 class bridge : public std::enable_shared_from_this<bridge> {
  public:
   static std::shared_ptr<bridge> create(asio::any_io_executor executor, bridge_config config,
@@ -46,6 +61,22 @@ class bridge : public std::enable_shared_from_this<bridge> {
   // untouched. The MQTT section needs a restart: a change there is reported and ignored.
   void reload(bridge_config next);
 
+  // Another face of the bridge: told of every PDU at once, then of every change.
+  void observe(bridge_events events);
+
+  // A command from another face, handled exactly as the same message on MQTT would be (same
+  // checks, rate limit, results and errors, which are also published). Never retained.
+  submit_outcome submit(const std::string& topic, const std::string& payload);
+
+  // Starts polling a PDU that is not in the file (until the next reload or restart). The error
+  // names what is wrong (an id in use); the config itself is validated by parse_pdu_entry.
+  std::optional<std::string> add_pdu(pdu_config pdu);
+  std::vector<std::string> pdu_ids() const;
+
+  const topics::layout& layout() const noexcept { return layout_; }
+  const std::shared_ptr<snmp::client>& snmp_client() const noexcept { return snmp_; }
+  bool mqtt_connected() const { return link_->connected(); }
+
   // Broker connection and each PDU's availability, for the status file (`pdu2mqtt health`).
   bridge_status status() const;
   // Called (on the bridge's executor) whenever status() may have changed.
@@ -61,7 +92,8 @@ class bridge : public std::enable_shared_from_this<bridge> {
     std::optional<device::snapshot> announced;  // what the last discovery described
     ha::pdu_entry announced_entry;              // ... and for which configuration
     bool subscribed = false;
-    bool retired = false;  // removed or replaced by a reload: its callbacks are ignored
+    bool retired = false;            // removed or replaced by a reload: its callbacks are ignored
+    bool added_at_run_time = false;  // by the web page: polled at once, not spread out
     asio::steady_timer resolve_timer;
     token_bucket command_budget;
     token_bucket error_budget;
@@ -93,6 +125,8 @@ class bridge : public std::enable_shared_from_this<bridge> {
                      const std::string& why);
   void publish_error_summaries();
   void publish_retained(const std::string& topic, const std::string& payload);
+  nlohmann::json pdu_view(const pdu_slot& slot) const;
+  void tell_pdu_changed(const pdu_slot& slot);
   void subscribe_commands(pdu_slot& slot);
   void republish_after_birth();
   void notify_status();
@@ -131,6 +165,7 @@ class bridge : public std::enable_shared_from_this<bridge> {
   asio::steady_timer error_summary_timer_;
   bool error_summary_armed_ = false;
   std::function<void()> status_changed_;
+  bridge_events events_;
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -141,10 +141,26 @@ struct logging_config {
   friend bool operator==(const logging_config&, const logging_config&) = default;
 };
 
+// "http": the built-in web page (docs/web.md). Off unless the section is there.
+struct http_config {
+  bool enabled = false;
+  std::string listen = "127.0.0.1:8080";  // as written
+  std::string host = "127.0.0.1";         // an IP address (IPv6 without brackets)
+  std::uint16_t port = 8080;              // 0: any free port (the log says which)
+  std::string username = "admin";
+  std::string password;       // secret; from PDU2MQTT_HTTP_PASSWORD or password_file
+  std::string password_file;  // as written; "" when none
+  bool read_only = false;
+  std::vector<std::string> allowed_hosts;  // Host names accepted without a password
+
+  friend bool operator==(const http_config&, const http_config&) = default;
+};
+
 struct bridge_config {
   mqtt_config mqtt;
   std::vector<pdu_config> pdus;
   logging_config logging;
+  http_config http;
 
   friend bool operator==(const bridge_config&, const bridge_config&) = default;
 };
@@ -165,6 +181,7 @@ environment environment_from(std::map<std::string, std::string, std::less<>> var
 inline constexpr std::string_view env_mqtt_url = "PDU2MQTT_MQTT_URL";
 inline constexpr std::string_view env_mqtt_username = "PDU2MQTT_MQTT_USERNAME";
 inline constexpr std::string_view env_mqtt_password = "PDU2MQTT_MQTT_PASSWORD";
+inline constexpr std::string_view env_http_password = "PDU2MQTT_HTTP_PASSWORD";
 
 // The variables that override a PDU's SNMPv3 pass phrases: PDU2MQTT_PDU_<ID>_AUTH_PASSWORD
 // and ..._PRIV_PASSWORD, the id in upper case with '-' as '_' ("rack-a" → RACK_A).
@@ -178,6 +195,13 @@ std::string env_pdu_priv_password(std::string_view pdu_id);
 result<bridge_config> parse_config(std::string_view text, std::string_view file_name,
                                    const environment& env);
 result<bridge_config> load_config_file(const std::filesystem::path& path, const environment& env);
+
+// One entry of "pdus" (JSON text), validated exactly as the file's entries are: for PDUs added
+// at run time (the web page). Errors read "<origin>: <key path>: ..."; taken_ids are the ids
+// already in use (compared ignoring case, as in the file).
+result<pdu_config> parse_pdu_entry(std::string_view text, std::string_view origin,
+                                   const std::vector<std::string>& taken_ids,
+                                   const environment& env);
 
 // A password file's content, trailing newline removed; errors say "password file ... is empty"
 // and the like (for command-line options that name such a file).
