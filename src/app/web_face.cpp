@@ -109,36 +109,6 @@ awaitable<web::reply> probe_pdu(std::shared_ptr<bridge> b, pdu_config pdu) {
 
 }  // namespace
 
-std::string suggest_pdu_id(const std::string& name, const std::string& host,
-                           const std::vector<std::string>& taken) {
-  const auto slug = [](const std::string& text) {
-    std::string out;
-    for (char c : text) {
-      const char lower = ascii_lower(c);
-      const bool keep = (lower >= 'a' && lower <= 'z') || (c >= '0' && c <= '9');
-      if (keep) {
-        out += lower;
-      } else if (!out.empty() && out.back() != '-') {
-        out += '-';
-      }
-    }
-    while (!out.empty() && out.back() == '-')
-      out.pop_back();
-    return out.substr(0, 48);
-  };
-  std::string base = slug(name);
-  if (base.empty()) base = "pdu-" + slug(host);
-  if (base == "pdu-") base = "pdu";
-  const auto in_use = [&](const std::string& id) {
-    return std::any_of(taken.begin(), taken.end(),
-                       [&](const std::string& t) { return equals_ignoring_ascii_case(t, id); });
-  };
-  std::string id = base;
-  for (int n = 2; in_use(id); ++n)
-    id = base + "-" + std::to_string(n);
-  return id;
-}
-
 web_face::web_face(asio::any_io_executor executor, std::shared_ptr<bridge> b,
                    const http_config& config)
     : executor_(std::move(executor)),

@@ -30,9 +30,4 @@ class web_face {
   std::unique_ptr<web::server> server_;
 };
 
-// "rack-a" from a PDU's name, "pdu-10-0-0-5" from its address when the name gives nothing
-// topic-safe; never one of `taken` (ignoring case): "-2", "-3", ... appended.
-std::string suggest_pdu_id(const std::string& name, const std::string& host,
-                           const std::vector<std::string>& taken);
-
 }  // namespace pdu2mqtt::app

@@ -2,7 +2,7 @@
 // comparison, the Host check against DNS rebinding, and PDU id suggestions for the form.
 #include <gtest/gtest.h>
 
-#include "../../src/app/web_face.hpp"
+#include "pdu2mqtt/app/config.hpp"
 #include "pdu2mqtt/web/request_guard.hpp"
 
 namespace pdu2mqtt::web {

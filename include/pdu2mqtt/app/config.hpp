@@ -203,6 +203,11 @@ result<pdu_config> parse_pdu_entry(std::string_view text, std::string_view origi
                                    const std::vector<std::string>& taken_ids,
                                    const environment& env);
 
+// "rack-a" from a PDU's name, "pdu-10-0-0-5" from its address when the name gives nothing
+// topic-safe; never one of `taken` (ignoring case): "-2", "-3", ... appended.
+std::string suggest_pdu_id(const std::string& name, const std::string& host,
+                           const std::vector<std::string>& taken);
+
 // A password file's content, trailing newline removed; errors say "password file ... is empty"
 // and the like (for command-line options that name such a file).
 result<std::string> read_password_file(const std::filesystem::path& file);
