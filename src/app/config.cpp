@@ -1336,7 +1336,7 @@ std::string suggest_pdu_id(const std::string& name, const std::string& host,
   const auto slug = [](const std::string& text) {
     std::string out;
     for (char c : text) {
-      const char lower = ascii_lower(c);
+      const char lower = pdu2mqtt::ascii_lower(c);
       const bool keep = (lower >= 'a' && lower <= 'z') || (c >= '0' && c <= '9');
       if (keep) {
         out += lower;
