@@ -230,7 +230,7 @@
     setAttr(c.root, 'data-available', available ? 'true' : 'false');
     setAttr(c.root, 'data-read-only', pduReadOnly(pdu) ? 'true' : 'false');
     setText(c.name, pdu.name || ident.name || pdu.id);
-    const info = [];
+    const info = [pdu.id];
     if (ident.model) info.push(ident.model);
     if (pdu.host) info.push(pdu.host);
     if (ident.serial) info.push(`S/N ${ident.serial}`);

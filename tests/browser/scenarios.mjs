@@ -21,13 +21,14 @@
 //   PDU2MQTT_PLAYWRIGHT_DIR        where playwright-core is installed
 //                                  (default ~/.cache/pdu2mqtt/playwright)
 //   PDU2MQTT_CHROMIUM              the browser (default /usr/bin/chromium)
+//   PDU2MQTT_BROWSER_TIMEOUT_S     overall limit of a scenario (default 60)
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const OVERALL_TIMEOUT_MS = 60_000;
+const OVERALL_TIMEOUT_MS = (Number(process.env.PDU2MQTT_BROWSER_TIMEOUT_S) || 60) * 1000;
 const ENTERPRISE = '.1.3.6.1.4.1.3808.1.1.3';
 const OID_OUTLET_STATUS = `${ENTERPRISE}.3.5.1.1.4`; // ePDUOutletStatusOutletState: 1 on, 2 off
 const OID_OUTLET_CONTROL = `${ENTERPRISE}.3.3.1.1.4`; // ePDUOutletControlOutletCommand
