@@ -510,7 +510,8 @@
   function resultText(r) {
     const cmd = typeof r.command === 'string' ? r.command : 'command';
     if (!r.ok) return typeof r.error === 'string' && r.error ? r.error : `${cmd} failed`;
-    const ms = isNum(r.latency_ms) ? ` in ${r.latency_ms} ms` : '';
+    const ms = !isNum(r.latency_ms) ? '' : r.latency_ms < 1000 ? ` in ${Math.round(r.latency_ms)} ms`
+      : ` in ${(r.latency_ms / 1000).toFixed(1)} s`;
     if (r.pending) return `${cmd} accepted, pending on the PDU${ms}`;
     const st = typeof r.state === 'string' ? ` (now ${r.state})` : '';
     return `${cmd} confirmed${st}${ms}`;
