@@ -315,6 +315,8 @@
     t.lockWrap.hidden = !prot;
 
     const meta = [`#${n}`];
+    // Without the switch (read-only) the state is said in words next to the lamp's colour.
+    if (pduReadOnly(pdu)) meta.push(state === 'UNKNOWN' ? 'state unknown' : state);
     if (isNum(o.bank)) meta.push(`bank ${o.bank}`);
     if (prot) meta.push('protected');
     if (o.command_pending) meta.push('command pending on the PDU');
