@@ -16,9 +16,9 @@ FROM debian:bookworm AS build
 # The compile-time dependencies of the binary (scripts/setup lists these and the test tools).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        build-essential cmake ninja-build \
+        build-essential cmake ninja-build pkg-config \
         libpaho-mqttpp-dev libpaho-mqtt-dev libasio-dev nlohmann-json3-dev libspdlog-dev \
-        libcli11-dev libssl-dev \
+        libcli11-dev libssl-dev libcpp-httplib-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -36,11 +36,14 @@ FROM debian:bookworm-slim AS runtime
 #   libspdlog1.10, libfmt9              logging
 #   libssl3                             TLS for mqtts://, SNMPv3 crypto (libssl.so.3,
 #                                       libcrypto.so.3, the legacy provider for DES)
+#   libcpp-httplib0.11, zlib1g, libbrotli1  the web page's HTTP server (built with both
+#                                       compressions, so the binary links them too)
 # and ca-certificates: an mqtts:// broker is verified against the system trust store.
 # The bridge runs as pdu2mqtt (uid/gid 1000), never as root.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpaho-mqttpp3-1 libpaho-mqtt1.3 libspdlog1.10 libfmt9 libssl3 ca-certificates \
+        libpaho-mqttpp3-1 libpaho-mqtt1.3 libspdlog1.10 libfmt9 libssl3 libcpp-httplib0.11 \
+        zlib1g libbrotli1 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --gid 1000 pdu2mqtt \
     && useradd --uid 1000 --gid pdu2mqtt --no-create-home --no-log-init \
@@ -65,6 +68,11 @@ VOLUME /config
 
 USER 1000:1000
 WORKDIR /config
+
+# The web page, when the config has "http" (docs/web.md). Loopback inside a container reaches
+# nobody: use "listen": "0.0.0.0:8080" with a password_file, and publish the port on the host's
+# loopback or LAN as you mean it (-p 127.0.0.1:8080:8080).
+EXPOSE 8080
 
 # Healthy: the bridge is running and connected to the broker (its status file is fresh; the
 # bridge rewrites it at least every 10 s). Containers running another subcommand (such as

@@ -253,7 +253,7 @@ TEST_P(config_refusal, names_file_key_and_problem) {
 // clang-format off
 INSTANTIATE_TEST_SUITE_P(unknown_keys, config_refusal, ::testing::Values(
   refusal{"top_level", R"({"colour": 1})",
-          "config.json: colour: unknown key (known here: mqtt, pdus, log_level, log_format)"},
+          "config.json: colour: unknown key (known here: mqtt, pdus, log_level, log_format, http)"},
   refusal{"top_level_typo", R"({"log_levle": "info"})",
           R"(config.json: log_levle: unknown key; did you mean "log_level"?)"},
   refusal{"top_level_mqtt_key", R"({"url": "mqtt://h"})",
@@ -299,7 +299,7 @@ INSTANTIATE_TEST_SUITE_P(unknown_keys, config_refusal, ::testing::Values(
   refusal{"snmp_typo", R"({"pdus": [{"id": "a", "host": "h", "snmp": {"timout_ms": 5}}]})",
           R"(config.json: pdus[0].snmp.timout_ms: unknown key; did you mean "timeout_ms"?)"},
   refusal{"odd_key_is_quoted", "{\"a b\\n\": 1}",
-          R"(config.json: ["a b\n"]: unknown key (known here: mqtt, pdus, log_level, log_format))"}
+          R"(config.json: ["a b\n"]: unknown key (known here: mqtt, pdus, log_level, log_format, http))"}
 ), [](const auto& info) { return std::string(info.param.name); });
 
 INSTANTIATE_TEST_SUITE_P(wrong_types, config_refusal, ::testing::Values(
