@@ -1,4 +1,4 @@
-// The four benchmark sections. Each starts its own peers on loopback, prints its table as it
+// The benchmark sections. Each starts its own peers on loopback, prints its table as it
 // goes and returns its figures as JSON for BENCHMARKS.md and the plot.
 #pragma once
 
@@ -24,5 +24,6 @@ nlohmann::json poll_latency(const settings& s);
 nlohmann::json command_latency(const settings& s);
 nlohmann::json scale(const settings& s);
 nlohmann::json footprint(const settings& s);
+nlohmann::json web_latency(const settings& s);
 
 }  // namespace pdu2mqtt::bench
