@@ -181,7 +181,7 @@ std::string demo_stack::discovery_topic() {
 demo_stack::demo_stack()
     : pdu_({"--outlets", "8", "--banks", "2", "--apply-delay-ms", "0", "--reboot-off-ms", "300",
             "--serial", serial}) {
-  // The shipped file is JSON with comments; only the two addresses change.
+  // The shipped file is JSON with comments; only the addresses change.
   config_ = json::parse(read_text(repo_root() / "config" / "pdu2mqtt.demo.json"), nullptr,
                         /*allow_exceptions=*/true, /*ignore_comments=*/true);
   if (!config_.contains("pdus") || config_["pdus"].size() != 1) {
@@ -189,6 +189,7 @@ demo_stack::demo_stack()
   }
   config_["mqtt"]["url"] = "mqtt://127.0.0.1:" + std::to_string(broker_.port());
   config_["pdus"][0]["port"] = pdu_.port();
+  if (config_.contains("http")) config_["http"]["listen"] = "127.0.0.1:0";  // 8080 may be taken
   const auto path = dir_.write_file("pdu2mqtt.json", config_.dump(2));
   bridge_.start({PDU2MQTT_BINARY, "run", "--config", path.string()});
 }
