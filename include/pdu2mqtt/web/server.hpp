@@ -29,7 +29,7 @@ struct server_settings {
   std::string password;  // "": no authentication (then the Host header is checked)
   bool read_only = false;
   std::vector<std::string> allowed_hosts;
-  std::size_t max_event_streams = 32;  // each holds one server thread
+  std::size_t max_event_streams = 16;  // each holds one server thread
   std::chrono::milliseconds keepalive{15000};
   std::chrono::milliseconds backend_timeout{20000};
 };
