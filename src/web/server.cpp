@@ -155,8 +155,16 @@ void server::install_routes() {
         send_error(res, 500, "internal error (the bridge's log has the details)");
       });
   http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) {
-      send_error(res, res.status, res.status == 404 ? "no such page" : "request refused");
+    if (!res.body.empty()) return;
+    switch (res.status) {
+      case 404:
+        return send_error(res, 404, "no such page");
+      case 413:
+        return send_error(res, 413, "the request body is over 64 KiB");
+      case 414:
+        return send_error(res, 414, "the address is too long");
+      default:
+        return send_error(res, res.status, "malformed request");
     }
   });
 
