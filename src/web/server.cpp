@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <future>
 
@@ -52,6 +53,13 @@ server::server(server_settings settings, std::shared_ptr<event_hub> hub, backend
   const auto threads = settings_.max_event_streams + 8;
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_->set_payload_max_length(max_body_bytes);
+  // httplib's default adds SO_REUSEPORT, with which a second bridge on the same port starts
+  // without a word and the kernel splits the pages' connections between the two. Only
+  // SO_REUSEADDR (a restart may bind while old connections linger): a busy port fails.
+  http_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   install_routes();
 }
 

@@ -309,6 +309,23 @@ TEST_F(web_api_secured, asks_for_the_password_and_switches_nothing_when_read_onl
   EXPECT_THAT(bridge.output(), HasSubstr("(basic auth) (read-only)"));
 }
 
+TEST(web_api_start, a_second_bridge_on_the_same_port_is_refused_not_sharing_it) {
+  // Two bridges on one port would split the pages' connections between them (SO_REUSEPORT).
+  mosquitto_fixture broker;
+  temp_dir dir;
+  const auto port = free_tcp_port();
+  const auto config = dir.write_file(
+      "c.json", R"({"mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
+                    R"("}, "pdus": [], "http": {"listen": "127.0.0.1:)" + std::to_string(port) +
+                    R"("}})");
+  child_process first({PDU2MQTT_BINARY, "run", "--config", config.string()});
+  ASSERT_TRUE(first.wait_for_output("web page on http://", 30s)) << first.output();
+  auto second = run_command({PDU2MQTT_BINARY, "run", "--config", config.string()}, 30s);
+  EXPECT_EQ(second.exit_code, 1) << all_output(second);
+  EXPECT_THAT(all_output(second), HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(port)));
+  EXPECT_TRUE(first.running());
+}
+
 TEST(web_api_start, a_port_in_use_stops_the_bridge_with_a_clear_error) {
   mosquitto_fixture broker;
   temp_dir dir;
