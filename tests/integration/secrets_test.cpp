@@ -1,5 +1,6 @@
 // Secrets never leave the bridge: a full run at trace level (SNMPv3 authPriv to the simulator,
-// a password on the broker, commands accepted and refused, a PDU with a wrong pass phrase)
+// a password on the broker and on the web page, commands accepted and refused, a PDU with a
+// wrong pass phrase)
 // and a search of everything it printed, everything it published, its command line and its
 // config checks for every secret.
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include "support/ports.hpp"
 #include "support/process.hpp"
 #include "support/simulator_fixture.hpp"
+#include "support/web_client.hpp"
 
 namespace pdu2mqtt::test {
 namespace {
@@ -23,6 +25,7 @@ const std::string mqtt_password = "mqtt-Zq8-leak-canary";
 const std::string auth_pass_phrase = "auth-Kw3-leak-canary";
 const std::string priv_pass_phrase = "priv-Jx5-leak-canary";
 const std::string wrong_pass_phrase = "wrong-Vb7-leak-canary";
+const std::string web_password = "web-Hn4-leak-canary";
 
 std::string read_all(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -35,7 +38,8 @@ std::string leaked(const std::string& text) {
   for (const auto& [name, secret] :
        {std::pair{"MQTT password", mqtt_password}, std::pair{"auth pass phrase", auth_pass_phrase},
         std::pair{"priv pass phrase", priv_pass_phrase},
-        std::pair{"wrong pass phrase", wrong_pass_phrase}}) {
+        std::pair{"wrong pass phrase", wrong_pass_phrase},
+        std::pair{"web page password", web_password}}) {
     if (text.find(secret) != std::string::npos)
       found += std::string(found.empty() ? "" : ", ") + name;
   }
@@ -55,6 +59,7 @@ TEST(secrets, never_appear_in_logs_topics_command_line_or_config_output) {
   const auto priv_file = dir.write_file("priv.pw", priv_pass_phrase + "\n");
   dir.write_file("mqtt.pw", mqtt_password + "\n");
   dir.write_file("wrong.pw", wrong_pass_phrase + "\n");
+  dir.write_file("web.pw", web_password + "\n");
   simulator_fixture pdu({"--v3-user", "bridge", "-a", "SHA-256", "-x", "AES",
                          "--auth-password-file", auth_file.string(), "--priv-password-file",
                          priv_file.string(), "--apply-delay-ms", "50", "--outlets", "4"});
@@ -73,6 +78,7 @@ TEST(secrets, never_appear_in_logs_topics_command_line_or_config_output) {
            "password_file": "mqtt.pw"},
   "pdus": [)" + v3("rack", "auth.pw") + ", " + v3("wrong", "wrong.pw") +
                                                           R"(],
+  "http": {"listen": "127.0.0.1:0", "username": "ops", "password_file": "web.pw"},
   "log_level": "trace"
 })");
 
@@ -93,6 +99,24 @@ TEST(secrets, never_appear_in_logs_topics_command_line_or_config_output) {
   watch.publish("pdu2mqtt/rack/outlet/1/set", "OFF");
   watch.publish("pdu2mqtt/rack/outlet/3/set", "\x01garbage");
   ASSERT_TRUE(watch.wait_for("pdu2mqtt/rack/error", {}, 10s, from)) << bridge.output();
+
+  // The web page: a wrong password, then the right one for the state, a command, the events.
+  const auto web = web_port_from_log(bridge.output());
+  ASSERT_NE(web, 0) << bridge.output();
+  web_request_options wrong{.user = "ops", .password = web_password + "x"};
+  EXPECT_EQ(web_get(web, "/api/state", wrong).status, 401);
+  web_request_options right{.user = "ops", .password = web_password};
+  const auto state = web_get(web, "/api/state", right);
+  ASSERT_EQ(state.status, 200);
+  EXPECT_EQ(leaked(state.body), "") << "in /api/state";
+  {
+    event_stream events(web, right);
+    EXPECT_EQ(web_post(web, "/api/pdus/rack/outlets/2", "ON", right).status, 202);
+    ASSERT_TRUE(events.wait_for("result")) << bridge.output();
+    for (const auto& e : events.events()) {
+      EXPECT_EQ(leaked(e.data.dump()), "") << "in the page's event " << e.name;
+    }
+  }
 
   // The PDU with the wrong pass phrase fails with a clear message and stays offline.
   ASSERT_TRUE(bridge.wait_for_output("authentication failure", 15s)) << bridge.output();
