@@ -257,6 +257,25 @@ TEST_F(web_api, an_outage_shows_the_pdu_offline_and_back) {
       "pdu", [](const json& p) { return p["id"] == "rack" && p["available"] == true; }, 15s));
 }
 
+TEST_F(web_api, the_page_keeps_switching_while_the_broker_is_down) {
+  event_stream events(port);
+  ASSERT_TRUE(events.wait_for("snapshot"));
+  broker.stop();
+  auto lost = events.wait_for(
+      "bridge", [](const json& b) { return b["mqtt_connected"] == false; }, 15s);
+  ASSERT_TRUE(lost) << bridge.output();
+  // The page does not go through the broker: commands still reach the PDU and confirm.
+  ASSERT_EQ(web_post(port, "/api/pdus/rack/outlets/5", "OFF").status, 202);
+  auto result = events.wait_for("result", [](const json& r) { return r["outlet"] == 5; });
+  ASSERT_TRUE(result) << bridge.output();
+  EXPECT_EQ(result->data["ok"], true) << result->data.dump();
+  EXPECT_EQ(state_of(5), "2");
+  broker.start();
+  EXPECT_TRUE(events.wait_for(
+      "bridge", [](const json& b) { return b["mqtt_connected"] == true; }, 20s))
+      << bridge.output();
+}
+
 TEST_F(web_api, stops_promptly_with_pages_open) {
   event_stream events(port);
   event_stream second(port);
