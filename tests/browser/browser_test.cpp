@@ -122,6 +122,10 @@ TEST_F(browser, the_connect_form_probes_a_pdu_and_adds_it_to_the_bridge) {
                 {"PDU2MQTT_DEAD_ENDPOINT", "127.0.0.1:" + std::to_string(free_udp_port())}});
 }
 
+TEST_F(browser, an_outlet_named_like_markup_is_shown_as_text) {
+  run_scenario("hostile_names");
+}
+
 class browser_read_only : public browser {
  protected:
   std::string http_section() const override {

@@ -536,7 +536,37 @@ async function screenshot(page) {
   return `wrote ${file}`;
 }
 
-const SCENARIOS = { lists_outlets, click_switches, protected_locked, outage_offline, connect_form, read_only, screenshot };
+// An outlet named like markup (names are typed on the PDU's own web page, by anyone with its
+// admin password): the tile must show the text as text, and nothing in it may run.
+async function hostile_names(page) {
+  const id = env('PDU2MQTT_PDU_ID');
+  const endpoint = env('PDU2MQTT_SIM_ENDPOINT');
+  const n = 2;
+  // At most 31 characters: the PDU's name column is that long.
+  const hostile = '<img src=x onerror=__p=1><b>';
+  const nameOid = `${ENTERPRISE}.3.4.1.1.2.${n}`; // ePDUOutletConfigOutletName
+  try {
+    execFileSync('snmpset', ['-v2c', '-c', 'private', '-m', '', endpoint, nameOid, 's', hostile], {
+      env: snmpEnv, stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000,
+    });
+  } catch (e) {
+    throw new ScenarioFailure(`snmpset of the outlet name failed: ${(e.stderr || e.message || '').toString().trim()}`);
+  }
+  await openPage(page);
+  await waitCardAvailable(page, id);
+  const tile = page.locator(tid(`outlet-${id}-${n}`));
+  await waitFor(`tile outlet-${id}-${n} text`, 'the name shown literally', 15_000, async () => {
+    const text = await tile.innerText();
+    return { ok: text.includes(hostile), seen: JSON.stringify(text.slice(0, 120)) };
+  });
+  const injected = await tile.locator('img, [onerror]').count();
+  check(injected === 0, `elements inside tile outlet-${id}-${n}`, 'no <img> from the name', `${injected}`);
+  const pwned = await page.evaluate(() => window.__p);
+  check(pwned === undefined, 'window.__p', 'undefined (no script ran)', String(pwned));
+  return 'a markup-like outlet name is shown as text and runs nothing';
+}
+
+const SCENARIOS = { lists_outlets, click_switches, protected_locked, outage_offline, connect_form, read_only, screenshot, hostile_names };
 
 // ------------------------------------------------------------------ main
 
