@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "pdu2mqtt/common/ascii.hpp"
+#include "pdu2mqtt/common/slug.hpp"
 #include "pdu2mqtt/mqtt/topics.hpp"
 
 namespace pdu2mqtt::app {
@@ -1333,21 +1334,7 @@ result<pdu_config> parse_pdu_entry(std::string_view text, std::string_view origi
 
 std::string suggest_pdu_id(const std::string& name, const std::string& host,
                            const std::vector<std::string>& taken) {
-  const auto slug = [](const std::string& text) {
-    std::string out;
-    for (char c : text) {
-      const char lower = pdu2mqtt::ascii_lower(c);
-      const bool keep = (lower >= 'a' && lower <= 'z') || (c >= '0' && c <= '9');
-      if (keep) {
-        out += lower;
-      } else if (!out.empty() && out.back() != '-') {
-        out += '-';
-      }
-    }
-    while (!out.empty() && out.back() == '-')
-      out.pop_back();
-    return out.substr(0, 48);
-  };
+  const auto slug = [](const std::string& text) { return ascii_slug(text, '-').substr(0, 48); };
   std::string base = slug(name);
   if (base.empty()) base = "pdu-" + slug(host);
   if (base == "pdu-") base = "pdu";

@@ -7,6 +7,8 @@
 #include <set>
 #include <utility>
 
+#include "pdu2mqtt/common/slug.hpp"
+
 namespace pdu2mqtt::ha {
 namespace {
 
@@ -111,19 +113,7 @@ std::string discovery_id_part(std::string_view s, std::size_t max) {
 
 // An entity object id: [a-z0-9_], no leading/trailing/double underscore (core valid_entity_id).
 std::string entity_slug(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (keep) {
-      out += c;
-    } else if (!out.empty() && out.back() != '_') {
-      out += '_';
-    }
-  }
-  while (!out.empty() && out.back() == '_')
-    out.pop_back();
-  return out;
+  return ascii_slug(s, '_');
 }
 
 bool is_http_url(std::string_view url) {
