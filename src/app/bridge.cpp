@@ -681,7 +681,8 @@ void bridge::publish_error_summaries() {
 json bridge::pdu_view(const pdu_slot& slot) const {
   json state;  // null until the first poll
   if (slot.poller && slot.poller->current()) {
-    state = json::parse(dump(device::to_json(*slot.poller->current())));
+    // Not checked for UTF-8 here: every dump of it on the web side replaces bad bytes.
+    state = device::to_json(*slot.poller->current());
     state["id"] = slot.config.id;
     state["available"] = slot.poller->online();
   }
