@@ -583,13 +583,19 @@ void bridge::publish_bank(const pdu_slot& slot, const device::bank& b) {
                  config_.mqtt.qos, config_.mqtt.retain_state);
 }
 
-void bridge::publish_snapshot(const pdu_slot& slot, const device::snapshot& s) {
+json bridge::state_json(const pdu_slot& slot, const device::snapshot& s) const {
   auto state = device::to_json(s);
   state["id"] = slot.config.id;
   state["available"] = slot.poller && slot.poller->online();
+  return state;
+}
+
+void bridge::publish_snapshot(const pdu_slot& slot, const device::snapshot& s) {
+  auto state = state_json(slot, s);
   link_->publish(layout_.state(slot.config.id), dump(state), config_.mqtt.qos,
                  config_.mqtt.retain_state);
-  tell_pdu_changed(slot);
+  // The page gets the very JSON just published, not a second rendering of the snapshot.
+  tell_pdu_changed(slot, std::move(state));
 }
 
 void bridge::publish_availability(const pdu_slot& slot) {
@@ -678,13 +684,10 @@ void bridge::publish_error_summaries() {
   }
 }
 
-json bridge::pdu_view(const pdu_slot& slot) const {
-  json state;  // null until the first poll
-  if (slot.poller && slot.poller->current()) {
-    // Not checked for UTF-8 here: every dump of it on the web side replaces bad bytes.
-    state = device::to_json(*slot.poller->current());
-    state["id"] = slot.config.id;
-    state["available"] = slot.poller->online();
+json bridge::pdu_view(const pdu_slot& slot, json state) const {
+  // Not checked for UTF-8 here: every dump of it on the web side replaces bad bytes.
+  if (state.is_null() && slot.poller && slot.poller->current()) {
+    state = state_json(slot, *slot.poller->current());
   }
   return {{"id", slot.config.id},
           {"name", slot.config.name},
@@ -696,8 +699,10 @@ json bridge::pdu_view(const pdu_slot& slot) const {
           {"state", std::move(state)}};
 }
 
-void bridge::tell_pdu_changed(const pdu_slot& slot) {
-  if (events_.pdu_changed && !slot.retired) events_.pdu_changed(pdu_view(slot));
+void bridge::tell_pdu_changed(const pdu_slot& slot, json state) {
+  if (events_.pdu_changed && !slot.retired) {
+    events_.pdu_changed(pdu_view(slot, std::move(state)));
+  }
 }
 
 void bridge::observe(bridge_events events) {

@@ -125,8 +125,11 @@ class bridge : public std::enable_shared_from_this<bridge> {
                      const std::string& why);
   void publish_error_summaries();
   void publish_retained(const std::string& topic, const std::string& payload);
-  nlohmann::json pdu_view(const pdu_slot& slot) const;
-  void tell_pdu_changed(const pdu_slot& slot);
+  // What <id>/state carries: the snapshot with the PDU's id and availability.
+  nlohmann::json state_json(const pdu_slot& slot, const device::snapshot& s) const;
+  // The page's view of a PDU; state null means "render the current snapshot, if any".
+  nlohmann::json pdu_view(const pdu_slot& slot, nlohmann::json state = {}) const;
+  void tell_pdu_changed(const pdu_slot& slot, nlohmann::json state = {});
   void subscribe_commands(pdu_slot& slot);
   void republish_after_birth();
   void notify_status();
