@@ -83,8 +83,7 @@ void add_probe_command(CLI::App& app) {
       std::cerr << "pdu2mqtt probe: " << options->host << ": " << snapshot.err().to_string()
                 << "\n";
       if (snapshot.code() == snmp::errc::timeout) {
-        std::cerr << "  (check the address, that SNMP is enabled on the PDU, the community, "
-                     "and any firewall on UDP port 161)\n";
+        std::cerr << "  (" << device::no_answer_hint(t->endpoint.port()) << ")\n";
       }
       throw CLI::RuntimeError(1);
     }

@@ -38,11 +38,10 @@ json config_entry_from(const json& request) {
   json entry = json::object();
   json snmp = json::object();
   for (const auto& [key, value] : request.items()) {
-    if (key == "community" || key == "write_community") {
-      if (!(value.is_string() && value.get_ref<const std::string&>().empty())) snmp[key] = value;
-    } else if (!(value.is_string() && value.get_ref<const std::string&>().empty())) {
-      entry[key] = value;  // unknown keys are refused by the validator, by name
-    }
+    if (value.is_string() && value.get_ref<const std::string&>().empty()) continue;  // not filled
+    const bool snmp_key = key == "community" || key == "write_community";
+    // Unknown keys go through too: the validator refuses them, by name.
+    (snmp_key ? snmp : entry)[key] = value;
   }
   if (!snmp.empty()) entry["snmp"] = std::move(snmp);
   return entry;
@@ -94,10 +93,7 @@ awaitable<web::reply> probe_pdu(std::shared_ptr<bridge> b, pdu_config pdu) {
   if (!snapshot) {
     std::string why = snapshot.err().to_string();
     if (snapshot.code() == snmp::errc::timeout) {
-      why +=
-          " (check the address, that SNMP is enabled on the PDU, the community, and any "
-          "firewall on UDP port " +
-          std::to_string(pdu.port) + ")";
+      why += " (" + device::no_answer_hint(pdu.port) + ")";
     }
     co_return web::reply{200, json{{"ok", false}, {"error", why}}};
   }

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "pdu2mqtt/common/result.hpp"
 #include "pdu2mqtt/pdu/capability_probe.hpp"
@@ -16,6 +18,13 @@ namespace pdu2mqtt::device {
 // Identity, counts, every outlet and bank, and the capability probe with its metrics: four
 // GET rounds, each cut to t.max_varbinds.
 awaitable<result<snapshot>> async_read_snapshot(snmp::client& snmp, const snmp::target& t);
+
+// What to check when a PDU does not answer at all (a timeout), for people reading the error.
+inline std::string no_answer_hint(std::uint16_t port) {
+  return "check the address, that SNMP is enabled on the PDU, the community, and any firewall "
+         "on UDP port " +
+         std::to_string(port);
+}
 
 // The two rounds of capability detection (capability_probe.hpp) for a unit of this size.
 awaitable<result<probe_result>> async_probe_capabilities(snmp::client& snmp, const snmp::target& t,
