@@ -7,12 +7,12 @@
 
 #include <algorithm>
 #include <charconv>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <map>
 #include <stdexcept>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "pdu2mqtt/mqtt/tcp_nodelay.hpp"
@@ -31,6 +31,8 @@ constexpr std::chrono::milliseconds disconnect_slack{250};
 constexpr std::chrono::milliseconds destructor_grace{250};
 constexpr std::chrono::milliseconds tls_probe_timeout{3000};
 constexpr int max_queued_publishes = 1 << 20;
+// MQTT 5 3.2.2.3.3: a CONNACK without Receive Maximum means 65535.
+constexpr std::size_t default_receive_maximum = 65535;
 
 struct scheme_mapping {
   std::string_view ours;
@@ -186,6 +188,7 @@ class link_state : public std::enable_shared_from_this<link_state> {
     paho_side_ = {executor_, weak_from_this()};
     connect_listener_.paho_side = &paho_side_;
     subscribe_listener_.paho_side = &paho_side_;
+    publish_listener_.paho_side = &paho_side_;
     mqtt_version_ = options_.version == protocol::v3_1_1 ? MQTTVERSION_3_1_1 : MQTTVERSION_5;
     make_client();
   }
@@ -234,6 +237,10 @@ class link_state : public std::enable_shared_from_this<link_state> {
     // Our timer reconnects: Paho's automatic reconnect works in whole seconds and does not
     // retry a first connect that failed.
     connect_options_.set_automatic_reconnect(false);
+    // Paho holds back what exceeds min(this, the broker's Receive Maximum) and only retries on
+    // its next polling round, a second later (Paho C 1.3.12: an acknowledgement does not wake
+    // its sending thread). The outbox releases no more than that, so Paho never holds any.
+    connect_options_.set_max_inflight(static_cast<int>(options_.max_in_flight));
     if (!options_.will_topic.empty()) {
       // Retained, so a subscriber that arrives later still sees that we are gone
       // (MQTT 3.1.1 3.1.2.5-3.1.2.7); QoS 1 so the broker's delivery is acknowledged.
@@ -296,7 +303,7 @@ class link_state : public std::enable_shared_from_this<link_state> {
     const bool was_connected = std::exchange(connected_, false);
     connecting_ = false;
     if (!was_started) return;
-    if (was_connected) wait_for_in_flight(grace);
+    if (was_connected) drain(grace);
     try {
       // Timeout 0: in-flight publishes were waited for above. Paho's own disconnect timeout
       // is not used because Paho C 1.3.11 only notices the last PUBACK on its next polling
@@ -329,26 +336,25 @@ class link_state : public std::enable_shared_from_this<link_state> {
     }
   }
 
-  void publish(const std::string& topic, const std::string& payload, int qos, bool retain) {
+  void publish(const std::string& topic, const std::string& payload, int qos, bool retain,
+               priority p) {
+    outgoing message{topic, payload, qos, retain, std::chrono::steady_clock::now()};
     if (!connected_) {
-      hold_while_offline(topic, payload, qos, retain);
+      hold_while_offline(std::move(message));
       return;
     }
-    try {
-      client_->publish(topic, payload.data(), payload.size(), qos, retain);
-      ++stats_.published;
-    } catch (const paho::exception& ex) {
-      // The loss has happened in Paho but its callback is still on the way to us.
-      if (ex.get_return_code() == MQTTASYNC_DISCONNECTED) {
-        hold_while_offline(topic, payload, qos, retain);
-        return;
-      }
-      // MQTTASYNC_MAX_MESSAGES_INFLIGHT and friends: the bridge re-publishes state anyway.
-      spdlog::warn("MQTT: publish to {} failed: {}", topic, ex.what());
-    } catch (const std::exception& ex) {
-      spdlog::warn("MQTT: publish to {} failed: {}", topic, ex.what());
+    // Nothing queued ahead and room in the window: straight out, no copy kept.
+    if (outbox_.empty() && (qos == 0 || in_flight_.size() < window_)) {
+      send(std::move(message));
+      return;
     }
+    outbox_.push(std::move(message), p);
+    stats_.coalesced = outbox_.coalesced();
+    pump();
   }
+
+  std::size_t window() const noexcept { return window_; }
+  std::size_t queued() const noexcept { return outbox_.size(); }
 
   link::message_handler message_handler_;
   link::connection_handler connection_handler_;
@@ -382,13 +388,37 @@ class link_state : public std::enable_shared_from_this<link_state> {
 
   struct connect_listener final : paho::iaction_listener {
     const poster* paho_side = nullptr;
-    // Success is reported by the connected handler (Paho calls it after the token's success).
-    void on_success(const paho::token&) override {}
+    // Success is reported by the connected handler, which Paho calls right after this: here
+    // only the broker's Receive Maximum is taken from the CONNACK, posted ahead of it.
+    void on_success(const paho::token& token) override {
+      never_throw([&] {
+        std::size_t receive_maximum = default_receive_maximum;
+        const auto response = token.get_connect_response();
+        const auto& properties = response.get_properties();
+        if (properties.contains(paho::property::RECEIVE_MAXIMUM)) {
+          receive_maximum = paho::get<std::uint16_t>(properties, paho::property::RECEIVE_MAXIMUM);
+        }
+        (*paho_side)([receive_maximum](link_state& self) { self.on_connack(receive_maximum); });
+      });
+    }
     void on_failure(const paho::token& token) override {
       never_throw([&] {
         (*paho_side)(
             [rc = token.get_return_code()](link_state& self) { self.on_connect_failed(rc); });
       });
+    }
+  };
+
+  // A QoS 1/2 publish finished: acknowledged (PUBACK/PUBCOMP), refused, or given up on.
+  struct publish_listener final : paho::iaction_listener {
+    const poster* paho_side = nullptr;
+    void on_success(const paho::token& token) override {
+      never_throw(
+          [&] { (*paho_side)([t = &token](link_state& self) { self.on_delivered(t, true); }); });
+    }
+    void on_failure(const paho::token& token) override {
+      never_throw(
+          [&] { (*paho_side)([t = &token](link_state& self) { self.on_delivered(t, false); }); });
     }
   };
 
@@ -412,27 +442,36 @@ class link_state : public std::enable_shared_from_this<link_state> {
     }
   };
 
-  // QoS 1/2 publishes whose handshake has not finished (QoS 0 ones are queued ahead of the
-  // DISCONNECT and written first).
-  void wait_for_in_flight(std::chrono::milliseconds grace) {
+  // Sends what the outbox holds and waits for the acknowledgements, within `grace`. The
+  // acknowledgements' posted handlers cannot run while this blocks the executor, so the tokens
+  // are waited on here directly (QoS 0 messages are queued ahead of the DISCONNECT).
+  void drain(std::chrono::milliseconds grace) {
     const auto deadline = std::chrono::steady_clock::now() + grace;
-    const auto in_flight = client_->get_pending_delivery_tokens();
-    std::size_t unfinished = 0;
-    for (const auto& token : in_flight) {
+    for (;;) {
+      std::erase_if(in_flight_, [this](const auto& entry) {
+        if (!entry.second->is_complete()) return false;
+        ++(entry.second->get_return_code() == MQTTASYNC_SUCCESS ? stats_.acknowledged
+                                                                : stats_.not_acknowledged);
+        return true;
+      });
+      while (auto next = outbox_.pop(in_flight_.size(), window_)) {
+        if (!send(std::move(*next))) break;
+      }
+      if (in_flight_.empty() && outbox_.empty()) return;
       // Paho's wait_for() takes whole milliseconds.
-      const auto remaining = std::max(std::chrono::milliseconds::zero(),
-                                      std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          deadline - std::chrono::steady_clock::now()));
+      const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      // Nothing in flight with messages left: the connection is gone.
+      if (remaining <= std::chrono::milliseconds::zero() || in_flight_.empty()) break;
       try {
-        if (!token->wait_for(remaining)) ++unfinished;
+        // Completed ones are counted on the next round.
+        if (!in_flight_.begin()->second->wait_for(remaining)) break;
       } catch (const paho::exception&) {
-        // That publish failed: it is no longer in flight either.
+        // That publish failed: it is complete as well.
       }
     }
-    if (unfinished > 0) {
-      spdlog::warn("MQTT: stopping with {} of {} publishes unacknowledged after {} ms", unfinished,
-                   in_flight.size(), grace.count());
-    }
+    spdlog::warn("MQTT: stopping with {} publishes unacknowledged and {} not sent after {} ms",
+                 in_flight_.size(), outbox_.size(), grace.count());
   }
 
   void connect() {
@@ -470,41 +509,87 @@ class link_state : public std::enable_shared_from_this<link_state> {
     if (disable_nagle_to_port(address_.port) == 0) {
       spdlog::debug("MQTT: no socket to port {} found to set TCP_NODELAY on", address_.port);
     }
+    // Held messages older than the max age are news no one waits for any more.
+    stats_.dropped_while_offline += outbox_.drop_events_queued_before(
+        std::chrono::steady_clock::now() - options_.offline_queue_max_age);
     // Clean session: the broker has forgotten every subscription (MQTT 3.1.1 3.1.2.4).
     for (const auto& [filter, qos] : subscriptions_) {
       send_subscribe(filter, qos);
     }
+    // What the handler publishes queues behind the held messages, in its lane.
     if (connection_handler_) connection_handler_(true);
-    flush_held();
+    pump();
+  }
+
+  void on_connack(std::size_t receive_maximum) {
+    window_ = std::max<std::size_t>(1, std::min(options_.max_in_flight, receive_maximum));
+    if (window_ < options_.max_in_flight) {
+      spdlog::debug("MQTT: the broker takes {} unacknowledged publishes at a time", window_);
+    }
+  }
+
+  void on_delivered(const paho::token* token, bool acknowledged) {
+    if (stopped_) return;
+    const auto found = in_flight_.find(token);
+    if (found == in_flight_.end()) return;  // sent on an earlier connection
+    if (acknowledged) {
+      ++stats_.acknowledged;
+    } else {
+      ++stats_.not_acknowledged;
+      spdlog::debug("MQTT: publish to {} not acknowledged: {}",
+                    found->second->get_message() ? found->second->get_message()->get_topic()
+                                                 : std::string("?"),
+                    paho::exception::error_str(token->get_return_code()));
+    }
+    in_flight_.erase(found);
+    pump();
+  }
+
+  // Hands the outbox to Paho as far as the window allows.
+  void pump() {
+    while (connected_) {
+      auto next = outbox_.pop(in_flight_.size(), window_);
+      if (!next || !send(std::move(*next))) return;
+    }
+  }
+
+  // false: the connection is gone (the message was held or dropped as while offline).
+  bool send(outgoing message) {
+    try {
+      if (message.qos > 0) {
+        auto token = client_->publish(message.topic, message.payload.data(), message.payload.size(),
+                                      message.qos, message.retain, nullptr, publish_listener_);
+        in_flight_.emplace(token.get(), std::move(token));
+      } else {
+        client_->publish(message.topic, message.payload.data(), message.payload.size(), 0,
+                         message.retain);
+      }
+      ++stats_.published;
+    } catch (const paho::exception& ex) {
+      // The loss has happened in Paho but its callback is still on the way to us.
+      if (ex.get_return_code() == MQTTASYNC_DISCONNECTED) {
+        hold_while_offline(std::move(message));
+        return false;
+      }
+      spdlog::warn("MQTT: publish to {} failed: {}", message.topic, ex.what());
+    } catch (const std::exception& ex) {
+      spdlog::warn("MQTT: publish to {} failed: {}", message.topic, ex.what());
+    }
+    return true;
   }
 
   // Retained messages are states the bridge publishes afresh on every connect; the others are
   // events (a command's result, an error) that would otherwise be lost in an outage.
-  void hold_while_offline(const std::string& topic, const std::string& payload, int qos,
-                          bool retain) {
-    if (retain || qos == 0 || options_.offline_queue == 0) {
+  void hold_while_offline(outgoing message) {
+    if (message.retain || message.qos == 0 || options_.offline_queue == 0) {
       ++stats_.dropped_while_offline;
       return;
     }
-    if (held_.size() >= options_.offline_queue) {
-      held_.pop_front();
+    while (outbox_.events() >= options_.offline_queue && outbox_.drop_oldest_event()) {
       ++stats_.dropped_while_offline;
     }
-    held_.push_back({topic, payload, qos, std::chrono::steady_clock::now()});
+    outbox_.push(std::move(message), priority::urgent);
     ++stats_.held_while_offline;
-  }
-
-  void flush_held() {
-    const auto now = std::chrono::steady_clock::now();
-    auto held = std::move(held_);
-    held_.clear();
-    for (auto& m : held) {
-      if (now - m.since > options_.offline_queue_max_age) {
-        ++stats_.dropped_while_offline;
-        continue;
-      }
-      publish(m.topic, m.payload, m.qos, false);
-    }
   }
 
   void on_connect_failed(int rc) {
@@ -551,6 +636,9 @@ class link_state : public std::enable_shared_from_this<link_state> {
     if (stopped_ || !connected_) return;
     connected_ = false;
     ++stats_.connection_losses;
+    // Paho fails what was in flight when the clean session starts; none of it is counted.
+    in_flight_.clear();
+    stats_.dropped_while_offline += outbox_.drop_retained();
     spdlog::warn("MQTT: connection to {} lost{}{}; reconnecting in {} ms",
                  loggable_url(options_.url), cause.empty() ? "" : ": ", cause, backoff_.count());
     schedule_reconnect();
@@ -579,13 +667,11 @@ class link_state : public std::enable_shared_from_this<link_state> {
   std::chrono::milliseconds backoff_;
   asio::steady_timer timer_;
   std::map<std::string, int> subscriptions_;
-  struct held_message {
-    std::string topic;
-    std::string payload;
-    int qos = 1;
-    std::chrono::steady_clock::time_point since;
-  };
-  std::deque<held_message> held_;
+  outbox outbox_;
+  // QoS 1/2 publishes handed to Paho and not yet finished, by their token (which the map's
+  // value keeps alive, so an address is not reused while it is a key here).
+  std::unordered_map<const paho::token*, paho::delivery_token_ptr> in_flight_;
+  std::size_t window_ = options_.max_in_flight;
   bool started_ = false;
   bool stopped_ = false;
   bool connecting_ = false;
@@ -596,6 +682,7 @@ class link_state : public std::enable_shared_from_this<link_state> {
   poster paho_side_;
   connect_listener connect_listener_;
   subscribe_listener subscribe_listener_;
+  publish_listener publish_listener_;
   std::unique_ptr<paho::async_client> client_;
 };
 
@@ -634,8 +721,9 @@ void link::unsubscribe(const std::string& filter) {
   impl_->state->unsubscribe(filter);
 }
 
-void link::publish(const std::string& topic, const std::string& payload, int qos, bool retain) {
-  impl_->state->publish(topic, payload, qos, retain);
+void link::publish(const std::string& topic, const std::string& payload, int qos, bool retain,
+                   priority p) {
+  impl_->state->publish(topic, payload, qos, retain, p);
 }
 
 void link::stop(std::chrono::milliseconds grace) {
@@ -652,6 +740,14 @@ const link_stats& link::stats() const noexcept {
 
 std::string_view link::protocol_in_use() const noexcept {
   return impl_->state->protocol_in_use_;
+}
+
+std::size_t link::window() const noexcept {
+  return impl_->state->window();
+}
+
+std::size_t link::queued() const noexcept {
+  return impl_->state->queued();
 }
 
 }  // namespace pdu2mqtt::mqtt

@@ -154,6 +154,76 @@ TEST_F(mqtt_link, publishes_a_retained_message_that_mosquitto_sub_sees_as_retain
   EXPECT_EQ(retained_seen_by_mosquitto_sub("test/retained"), "1 hello");
 }
 
+// The regression guard for flow control. A stock Mosquitto gives MQTT 5 clients Receive
+// Maximum 20; Paho holds what exceeds it and retries only on its next polling round, a second
+// later, so 500 messages took ~25 s before the link's outbox. Healthy: ~50 ms here (dev build),
+// ~150 ms under ASan; the bound is 10 times that.
+TEST_F(mqtt_link, a_burst_of_500_retained_messages_is_not_throttled_by_a_stock_broker) {
+  auto publisher = make("link-burst");  // the default protocol: MQTT 5 first
+  publisher.client->start();
+  ASSERT_TRUE(wait_connected(publisher));
+  EXPECT_EQ(publisher.client->protocol_in_use(), "5");
+  EXPECT_EQ(publisher.client->window(), 20u) << "Mosquitto's Receive Maximum, from its CONNACK";
+
+  constexpr int burst = 500;
+  const auto start = clock_type::now();
+  for (int i = 0; i < burst; ++i) {
+    publisher.client->publish("burst/" + std::to_string(i), "payload " + std::to_string(i), 1,
+                              true);
+  }
+  EXPECT_EQ(publisher.client->queued(), burst - 20u) << "the rest waits in the outbox";
+  ASSERT_TRUE(run_until(
+      io_, [&] { return publisher.client->stats().acknowledged == burst; }, 30s))
+      << publisher.client->stats().acknowledged << " of " << burst << " acknowledged";
+  const auto took = elapsed_since(start);
+  std::cout << "[ info     ] " << burst << " retained messages acknowledged in " << took.count()
+            << " ms\n";
+  EXPECT_LT(took, 1500ms);
+  EXPECT_EQ(publisher.client->stats().not_acknowledged, 0u);
+  // The broker holds every one of them.
+  const auto seen = test::run_command(
+      {"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(broker_.port()), "-t", "burst/#",
+       "--retained-only", "-C", std::to_string(burst), "-W", "5"},
+      10s);
+  EXPECT_EQ(seen.exit_code, 0) << "mosquitto_sub saw fewer than " << burst << " retained";
+}
+
+TEST_F(mqtt_link, queued_retained_values_are_replaced_by_newer_ones_for_the_same_topic) {
+  auto publisher = make("link-coalesce");
+  publisher.client->start();
+  ASSERT_TRUE(wait_connected(publisher));
+  // 100 updates to each of 10 topics, faster than a window of 20 lets them out.
+  for (int round = 0; round < 100; ++round) {
+    for (int t = 0; t < 10; ++t) {
+      publisher.client->publish("coalesce/" + std::to_string(t), std::to_string(round), 1, true);
+    }
+  }
+  EXPECT_LE(publisher.client->queued(), 10u) << "bounded by the number of topics";
+  EXPECT_GE(publisher.client->stats().coalesced, 900u);
+  publisher.client->stop(2s);
+  EXPECT_LT(publisher.client->stats().published, 100u);
+  for (int t = 0; t < 10; ++t) {
+    EXPECT_EQ(retained_seen_by_mosquitto_sub("coalesce/" + std::to_string(t)), "1 99")
+        << "the newest value is the one retained";
+  }
+}
+
+TEST_F(mqtt_link, stop_sends_what_the_outbox_holds_before_disconnecting) {
+  auto publisher = make("link-drain");
+  publisher.client->start();
+  ASSERT_TRUE(wait_connected(publisher));
+  for (int i = 0; i < 200; ++i)
+    publisher.client->publish("drain/" + std::to_string(i), "x", 1, true);
+  publisher.client->publish("drain/last", "offline", 1, true);
+  EXPECT_GT(publisher.client->queued(), 0u);
+  const auto before_stop = clock_type::now();
+  publisher.client->stop(2s);
+  std::cout << "[ info     ] stop() drained 201 messages in " << elapsed_since(before_stop).count()
+            << " ms\n";
+  EXPECT_EQ(publisher.client->stats().acknowledged, 201u);
+  EXPECT_EQ(retained_seen_by_mosquitto_sub("drain/last"), "1 offline");
+}
+
 TEST_F(mqtt_link, tcp_scheme_is_accepted_and_unknown_schemes_are_refused) {
   observed_link plain(io_, options_for(broker_.uri(), "link-tcp"));
   plain.client->start();
