@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <random>
+#include <utility>
 
 #include "pdu2mqtt/common/ascii.hpp"
 #include "pdu2mqtt/common/untrusted_text.hpp"
@@ -229,11 +230,12 @@ void bridge::retire_slot(const slot_ptr& slot, bool remove_from_mqtt) {
     link_->unsubscribe(layout_.get(id));
   }
   if (!remove_from_mqtt) return;
+  const bulk_publishing clearing(*this);
   // Everything retained under this PDU is cleared (an empty retained message deletes the
   // broker's copy), so neither Home Assistant nor a new subscriber sees a PDU that is gone.
   if (slot->announced && config_.mqtt.discovery) {
     for (auto& p : ha::removal_messages(discovery_, slot->announced_entry, *slot->announced)) {
-      link_->publish(p.topic, p.payload, config_.mqtt.qos, p.retain);
+      publish(p.topic, p.payload, p.retain);
     }
   }
   if (slot->announced) {
@@ -317,6 +319,9 @@ device::poller_callbacks bridge::callbacks_for(const slot_ptr& slot) {
   cb.availability = guarded(slot, [](bridge& b, pdu_slot& s, bool online) {
     spdlog::info("[{}] PDU is {}", s.config.id, online ? "online" : "offline");
     b.publish_availability(s);
+    // <id>/state carries "available" too: it must not keep saying false (or true) until some
+    // reading happens to change.
+    if (s.poller && s.poller->current()) b.publish_snapshot(s, *s.poller->current());
     b.schedule_info();
   });
   cb.discovered = guarded(slot, [](bridge& b, pdu_slot& s, const device::snapshot& now,
@@ -391,6 +396,7 @@ void bridge::on_connection(bool connected) {
   // we stand for is published again.
   publish_retained(layout_.bridge_state(), std::string(online_payload));
   if (config_.mqtt.discovery) link_->subscribe(discovery_.status_topic, config_.mqtt.qos);
+  const bulk_publishing republishing(*this);
   for (auto& slot : slots_) {
     if (slot->poller && slot->poller->current()) {
       announce(*slot, *slot->poller->current());
@@ -419,56 +425,64 @@ void bridge::on_message(const mqtt::message& m) {
 
 void bridge::on_command(pdu_slot& slot, const topics::command_topic& command,
                         const mqtt::message& m) {
+  using kind = topics::command_topic::kind;
   const auto excerpt = printable_excerpt(m.payload);
+  const auto* current = slot.poller && slot.poller->current() ? &*slot.poller->current() : nullptr;
+  const int outlets = current ? current->size.outlets : 0;
+  // A refusal of a command aimed at an outlet the PDU has, or at the whole PDU, also gets a
+  // result there: a program waiting on `result` hears of every command it sent.
+  std::optional<int> outlet;
+  json command_word = nullptr;  // what the result says was asked, once known
+  const auto refuse = [&](const std::string& why) {
+    spdlog::debug("[{}] command refused: {}", slot.config.id, why);
+    publish_refusal(slot, {.topic = m.topic, .payload = excerpt, .why = why},
+                    command.what == kind::pdu_set, outlet, std::move(command_word));
+  };
+  result<int> named = 0;
+  if (command.what == kind::outlet_set || command.what == kind::outlet_name_set) {
+    named = device::parse_outlet_number(command.outlet_text, outlets);
+    if (named) outlet = *named;
+    if (command.what == kind::outlet_name_set) command_word = "RENAME";
+  }
+  if (command.what == kind::pdu_set) command_word = "SET";
   if (m.retained) {
     // A retained command replays on every reconnect and would switch the outlet by itself.
     const std::string why =
         "retained command ignored: publish commands without the retain flag (clear it with an "
         "empty retained message on this topic)";
     spdlog::warn("[{}] {} on {}", slot.config.id, why, printable_excerpt(m.topic));
-    publish_error(slot, m.topic, excerpt, why);
-    return;
+    return refuse(why);
   }
   if (!slot.poller) return;
-  if (command.what == topics::command_topic::kind::get) {
+  if (command.what == kind::get) {
     slot.poller->refresh();
     return;
   }
-  const auto& current = slot.poller->current();
-  const int outlets = current ? current->size.outlets : 0;
-  const auto refuse = [&](const std::string& why) {
-    spdlog::debug("[{}] command refused: {}", slot.config.id, why);
-    publish_error(slot, m.topic, excerpt, why);
-  };
+  if (!named) return refuse(named.err().detail);
   device::command_request request{.topic = m.topic, .payload = excerpt};
-  if (command.what == topics::command_topic::kind::pdu_set) {
+  if (command.what == kind::pdu_set) {
     auto parsed = device::parse_pdu_command_payload(m.payload, outlets);
     if (!parsed) return refuse(parsed.err().detail);
     request.steps = std::move(parsed->steps);
     request.confirmed = parsed->confirmed;
     request.whole_pdu = true;
+  } else if (command.what == kind::outlet_name_set) {
+    auto name = device::parse_outlet_name_payload(m.payload);
+    if (!name) return refuse("outlet " + std::to_string(*outlet) + ": " + name.err().detail);
+    request.steps = {{*outlet, device::outlet_action::on}};
+    request.new_name = std::move(*name);
   } else {
-    auto outlet = device::parse_outlet_number(command.outlet_text, outlets);
-    if (!outlet) return refuse(outlet.err().detail);
-    if (command.what == topics::command_topic::kind::outlet_name_set) {
-      auto name = device::parse_outlet_name_payload(m.payload);
-      if (!name) return refuse("outlet " + std::to_string(*outlet) + ": " + name.err().detail);
-      request.steps = {{*outlet, device::outlet_action::on}};
-      request.new_name = std::move(*name);
-    } else {
-      auto parsed = device::parse_outlet_command_payload(m.payload);
-      if (!parsed) return refuse("outlet " + std::to_string(*outlet) + ": " + parsed.err().detail);
-      request.steps = {{*outlet, parsed->action}};
-      request.confirmed = parsed->confirmed;
-    }
+    auto parsed = device::parse_outlet_command_payload(m.payload);
+    if (!parsed) return refuse("outlet " + std::to_string(*outlet) + ": " + parsed.err().detail);
+    command_word = device::action_name(parsed->action);
+    request.steps = {{*outlet, parsed->action}};
+    request.confirmed = parsed->confirmed;
   }
   // Only well-formed commands use the budget: junk never reaches the PDU anyway, and must not
   // crowd out the real commands that arrive with it.
   if (!slot.command_budget.try_take(std::chrono::steady_clock::now())) {
-    publish_error(slot, m.topic, excerpt,
-                  "rate limit: more than " + std::to_string(slot.config.max_commands_per_s) +
-                      " commands per second for this PDU (max_commands_per_s); refused");
-    return;
+    return refuse("rate limit: more than " + std::to_string(slot.config.max_commands_per_s) +
+                  " commands per second for this PDU (max_commands_per_s); refused");
   }
   slot.poller->submit(std::move(request));
 }
@@ -492,16 +506,7 @@ void bridge::publish_command_report(pdu_slot& slot, const device::command_report
       result["name"] = *req.new_name;
       result["reported_name"] = r.name ? json(*r.name) : json();
     }
-    if (step.step.outlet >= 1) {
-      link_->publish(layout_.outlet_result(slot.config.id, step.step.outlet), dump(result),
-                     config_.mqtt.qos, false);
-      if (events_.outlet_result) {
-        json seen = result;
-        seen["pdu"] = slot.config.id;
-        seen["outlet"] = step.step.outlet;
-        events_.outlet_result(seen);
-      }
-    }
+    if (step.step.outlet >= 1) publish_outlet_result(slot, step.step.outlet, result);
     outlets[std::to_string(step.step.outlet)] = std::move(result);
   }
   if (req.whole_pdu) {
@@ -510,27 +515,70 @@ void bridge::publish_command_report(pdu_slot& slot, const device::command_report
                     {"error", r.error ? json(*r.error) : json()},
                     {"latency_ms", r.latency.count()},
                     {"outlets", std::move(outlets)}};
-    link_->publish(layout_.pdu_result(slot.config.id), dump(summary), config_.mqtt.qos, false);
+    publish(layout_.pdu_result(slot.config.id), dump(summary), false);
   }
   const std::string what = device::describe(req);
   if (r.error) {
     spdlog::warn("[{}] {}: {}", slot.config.id, what, *r.error);
-    publish_error(slot, req.topic, req.payload, *r.error);
+    publish_error(slot, {.topic = req.topic, .payload = req.payload, .why = *r.error});
   } else {
     spdlog::info("[{}] {} confirmed in {} ms", slot.config.id, what, r.latency.count());
   }
 }
 
+void bridge::publish_outlet_result(const pdu_slot& slot, int outlet, const json& result) {
+  publish(layout_.outlet_result(slot.config.id, outlet), dump(result), false);
+  if (events_.outlet_result) {
+    json seen = result;
+    seen["pdu"] = slot.config.id;
+    seen["outlet"] = outlet;
+    events_.outlet_result(seen);
+  }
+}
+
+void bridge::publish_refusal(pdu_slot& slot, const refused& what, bool whole_pdu,
+                             std::optional<int> outlet, json command_word) {
+  // Within the error reports' budget: a flood of junk floods neither `error` nor `result`.
+  if (!publish_error(slot, what)) return;
+  if (whole_pdu) {
+    const json summary = {{"command", "SET"},
+                          {"ok", false},
+                          {"error", what.why},
+                          {"latency_ms", 0},
+                          {"outlets", json::object()}};
+    publish(layout_.pdu_result(slot.config.id), dump(summary), false);
+    return;
+  }
+  if (!outlet) return;
+  json state = nullptr;
+  bool pending = false;
+  if (slot.poller && slot.poller->current()) {
+    for (const auto& o : slot.poller->current()->outlets) {
+      if (o.number != *outlet) continue;
+      if (o.state != device::power_state::unknown) state = device::to_string(o.state);
+      pending = o.command_pending;
+    }
+  }
+  publish_outlet_result(slot, *outlet,
+                        {{"command", std::move(command_word)},
+                         {"ok", false},
+                         {"state", std::move(state)},
+                         {"pending", pending},
+                         {"error", what.why},
+                         {"latency_ms", 0}});
+}
+
 void bridge::announce(pdu_slot& slot, const device::snapshot& now) {
   if (!config_.mqtt.discovery) return;
+  const bulk_publishing announcing(*this);
   if (slot.announced) {
     for (auto& p :
          ha::removal_messages(discovery_, slot.announced_entry, *slot.announced, slot.entry, now)) {
-      link_->publish(p.topic, p.payload, config_.mqtt.qos, p.retain);
+      publish(p.topic, p.payload, p.retain);
     }
   }
   for (auto& p : ha::discovery_messages(discovery_, slot.entry, now)) {
-    link_->publish(p.topic, p.payload, config_.mqtt.qos, p.retain);
+    publish(p.topic, p.payload, p.retain);
   }
   slot.announced = now;
   slot.announced_entry = slot.entry;
@@ -549,38 +597,41 @@ void bridge::publish_states(pdu_slot& slot) {
 
 void bridge::publish_readings(pdu_slot& slot, const device::snapshot& s) {
   const auto& id = slot.config.id;
-  auto publish = [&](std::string topic, std::string payload) {
+  auto publish_if_changed = [&](const std::string& topic, std::string payload) {
     auto& last = slot.published_readings[topic];
     if (last == payload) return;
-    last = payload;
-    link_->publish(topic, std::move(payload), config_.mqtt.qos, config_.mqtt.retain_state);
+    last = std::move(payload);
+    publish(topic, last, config_.mqtt.retain_state);
   };
   for (const auto& o : s.outlets)
-    publish(layout_.outlet_name(id, o.number), o.name);
-  if (s.id.booted_at) publish(layout_.last_boot(id), device::iso8601_utc(*s.id.booted_at));
+    publish_if_changed(layout_.outlet_name(id, o.number), o.name);
+  if (s.id.booted_at) {
+    publish_if_changed(layout_.last_boot(id), device::iso8601_utc(*s.id.booted_at));
+  }
   for (const auto& b : s.banks) {
     if (b.load != device::load_state::unknown) {
-      publish(layout_.bank_load_state(id, b.number), std::string(device::to_string(b.load)));
+      publish_if_changed(layout_.bank_load_state(id, b.number),
+                         std::string(device::to_string(b.load)));
     }
   }
   // A metric the unit did not answer this time keeps its last value on the broker: the
   // entity shows the last reading rather than flapping to unknown for one lost poll.
   for (const auto& [metric, value] : s.metrics) {
-    publish(layout_.reading(id, device::topic_suffix(metric)),
-            device::payload_text(metric.quantity, value));
+    publish_if_changed(layout_.reading(id, device::topic_suffix(metric)),
+                       device::payload_text(metric.quantity, value));
   }
 }
 
 void bridge::publish_outlet(const pdu_slot& slot, const device::outlet& o) {
   if (o.state == device::power_state::unknown) return;  // never publish what was not reported
-  link_->publish(layout_.outlet(slot.config.id, o.number), std::string(device::to_string(o.state)),
-                 config_.mqtt.qos, config_.mqtt.retain_state);
+  publish(layout_.outlet(slot.config.id, o.number), std::string(device::to_string(o.state)),
+          config_.mqtt.retain_state);
 }
 
 void bridge::publish_bank(const pdu_slot& slot, const device::bank& b) {
   if (!b.current_a) return;
-  link_->publish(layout_.bank_current(slot.config.id, b.number), amps(*b.current_a),
-                 config_.mqtt.qos, config_.mqtt.retain_state);
+  publish(layout_.bank_current(slot.config.id, b.number), amps(*b.current_a),
+          config_.mqtt.retain_state);
 }
 
 json bridge::state_json(const pdu_slot& slot, const device::snapshot& s) const {
@@ -592,8 +643,7 @@ json bridge::state_json(const pdu_slot& slot, const device::snapshot& s) const {
 
 void bridge::publish_snapshot(const pdu_slot& slot, const device::snapshot& s) {
   auto state = state_json(slot, s);
-  link_->publish(layout_.state(slot.config.id), dump(state), config_.mqtt.qos,
-                 config_.mqtt.retain_state);
+  publish(layout_.state(slot.config.id), dump(state), config_.mqtt.retain_state);
   // The page gets the very JSON just published, not a second rendering of the snapshot.
   tell_pdu_changed(slot, std::move(state));
 }
@@ -631,6 +681,7 @@ void bridge::publish_info() {
   // The link as negotiated: the MQTT version ("5" or "3.1.1") and whether it is encrypted.
   const json link = {{"protocol", std::string(link_->protocol_in_use())},
                      {"tls", config_.mqtt.broker.tls}};
+  const bulk_publishing informing(*this);
   json info = {{"version", version_string},
                {"mqtt", link},
                {"pdus", pdus},
@@ -638,8 +689,7 @@ void bridge::publish_info() {
   publish_retained(layout_.bridge_info(), dump(info));
 }
 
-void bridge::publish_error(pdu_slot& slot, const std::string& topic, const std::string& payload,
-                           const std::string& why) {
+bool bridge::publish_error(pdu_slot& slot, const refused& what) {
   // A flood of junk must not turn into a flood of error reports: over budget, they are counted
   // and summed up once a second.
   if (!slot.error_budget.try_take(std::chrono::steady_clock::now())) {
@@ -652,17 +702,19 @@ void bridge::publish_error(pdu_slot& slot, const std::string& topic, const std::
         if (!ec && !b.stopped_) b.publish_error_summaries();
       }));
     }
-    return;
+    return false;
   }
-  nlohmann::ordered_json e = {
-      {"topic", printable_excerpt(topic, 256)}, {"payload", payload}, {"error", why}};
-  link_->publish(layout_.error(slot.config.id), dump(e), config_.mqtt.qos, false);
+  nlohmann::ordered_json e = {{"topic", printable_excerpt(what.topic, 256)},
+                              {"payload", what.payload},
+                              {"error", what.why}};
+  publish(layout_.error(slot.config.id), dump(e), false);
   if (events_.error) {
     e["pdu"] = slot.config.id;
     // Parsed back rather than built twice: the page sees the published text, replacements
     // of bad UTF-8 included.
     events_.error(json::parse(dump(e)));
   }
+  return true;
 }
 
 void bridge::publish_error_summaries() {
@@ -680,7 +732,7 @@ void bridge::publish_error_summaries() {
                       "one by one: over " +
                       std::to_string(timing_.error_reports_per_s) + " error reports per second)"},
         {"suppressed", n}};
-    link_->publish(layout_.error(slot->config.id), dump(e), config_.mqtt.qos, false);
+    publish(layout_.error(slot->config.id), dump(e), false);
   }
 }
 
@@ -748,8 +800,19 @@ std::vector<std::string> bridge::pdu_ids() const {
   return ids;
 }
 
+bridge::bulk_publishing::bulk_publishing(bridge& b)
+    : bridge_(b), was_(std::exchange(b.priority_, mqtt::priority::bulk)) {}
+
+bridge::bulk_publishing::~bulk_publishing() {
+  bridge_.priority_ = was_;
+}
+
+void bridge::publish(const std::string& topic, const std::string& payload, bool retain) {
+  link_->publish(topic, payload, config_.mqtt.qos, retain, priority_);
+}
+
 void bridge::publish_retained(const std::string& topic, const std::string& payload) {
-  link_->publish(topic, payload, config_.mqtt.qos, true);
+  publish(topic, payload, true);
 }
 
 void bridge::subscribe_commands(pdu_slot& slot) {
@@ -768,6 +831,7 @@ void bridge::republish_after_birth() {
   birth_timer_.expires_after(delay);
   birth_timer_.async_wait(guarded([](bridge& b, std::error_code ec) {
     if (ec || b.stopped_) return;
+    const bulk_publishing republishing(b);
     for (auto& slot : b.slots_) {
       if (slot->poller && slot->poller->current()) {
         b.announce(*slot, *slot->poller->current());

@@ -177,6 +177,60 @@ TEST_F(bridge_commands, whole_pdu_command_with_one_refused_outlet_sends_nothing)
   EXPECT_EQ(sets_received(), before);
 }
 
+// A program that sends a command waits on the outlet's result: it hears of every command aimed at
+// an outlet the PDU has, junk included, with the same words as <id>/error.
+TEST_F(bridge_commands, every_refused_command_to_an_existing_outlet_gets_a_result) {
+  const int before = sets_received();
+  struct attempt {
+    std::string topic, payload;
+    json command;  // what the result says was asked
+    std::string error_part;
+  };
+  const std::string outlet3 = "pdu2mqtt/rack/outlet/3/";
+  for (const auto& a : {
+           attempt{outlet3 + "set", "FLIP", nullptr, "outlet 3: "},
+           attempt{outlet3 + "set", "\xff\xfe\xfd", nullptr, "outlet 3: "},
+           attempt{outlet3 + "set", R"({"state": 1})", nullptr, "outlet 3: "},
+           attempt{outlet3 + "set", R"([1, 2])", nullptr, "outlet 3: "},
+           attempt{outlet3 + "set", "", nullptr, "outlet 3: "},
+           attempt{outlet3 + "name/set", std::string(40, 'x'), "RENAME", "at most 31"},
+           attempt{"pdu2mqtt/rack/outlet/1/set", "OFF", "OFF", "is protected"},
+       }) {
+    const auto from = watch.mark();
+    watch.publish(a.topic, a.payload);
+    const auto outlet = a.topic.substr(0, a.topic.find("/set"));
+    const auto result_topic =
+        outlet.ends_with("/name") ? outlet.substr(0, outlet.size() - 5) : outlet;
+    auto r = next_json(result_topic + "/result", from);
+    ASSERT_FALSE(r.is_null()) << "no result for " << a.topic << " " << json(a.payload).dump();
+    EXPECT_EQ(r["ok"], false) << r.dump();
+    EXPECT_EQ(r["command"], a.command) << r.dump();
+    EXPECT_EQ(r["state"], "ON") << r.dump();
+    EXPECT_EQ(r["pending"], false) << r.dump();
+    ASSERT_TRUE(r["error"].is_string()) << r.dump();
+    EXPECT_NE(r["error"].get<std::string>().find(a.error_part), std::string::npos) << r.dump();
+    auto e = next_json("pdu2mqtt/rack/error", from);
+    EXPECT_EQ(e["error"], r["error"]) << "the same words on <id>/error";
+  }
+  // A whole-PDU command that cannot be read gets its summary on <id>/result.
+  const auto from = watch.mark();
+  watch.publish("pdu2mqtt/rack/set", "not json");
+  auto summary = next_json("pdu2mqtt/rack/result", from);
+  EXPECT_EQ(summary["ok"], false) << summary.dump();
+  EXPECT_EQ(summary["command"], "SET");
+  EXPECT_EQ(summary["outlets"], json::object());
+  // An outlet the PDU does not have has no result topic: only the error.
+  const auto missing_from = watch.mark();
+  watch.publish("pdu2mqtt/rack/outlet/99/set", "OFF");
+  auto e = next_json("pdu2mqtt/rack/error", missing_from);
+  EXPECT_NE(e["error"].get<std::string>().find("no outlet 99"), std::string::npos) << e.dump();
+  watch.pump(300ms);
+  for (std::size_t i = missing_from; i < watch.received().size(); ++i) {
+    EXPECT_FALSE(watch.received()[i].topic.ends_with("/result")) << watch.received()[i].topic;
+  }
+  EXPECT_EQ(sets_received(), before) << "nothing was sent";
+}
+
 // A PDU that takes two varbinds a request: a whole-PDU command goes out in parts of two, and a
 // part the PDU refuses ends it.
 class bridge_commands_small_requests : public bridge_commands {

@@ -121,10 +121,38 @@ class bridge : public std::enable_shared_from_this<bridge> {
   void publish_snapshot(const pdu_slot& slot, const device::snapshot& s);
   void publish_availability(const pdu_slot& slot);
   void publish_info();
-  void publish_error(pdu_slot& slot, const std::string& topic, const std::string& payload,
-                     const std::string& why);
+  // A command that was refused or failed: where it came from (a printable excerpt of the
+  // payload) and why.
+  struct refused {
+    const std::string& topic;
+    const std::string& payload;
+    const std::string& why;
+  };
+  // On <id>/error, within the PDU's error budget; false when over it (counted for the summary).
+  bool publish_error(pdu_slot& slot, const refused& what);
+  // The error, and a result on the outlet's (or the whole PDU's) result topic when the command
+  // was aimed at an outlet the PDU has (or at the whole PDU).
+  void publish_refusal(pdu_slot& slot, const refused& what, bool whole_pdu,
+                       std::optional<int> outlet, nlohmann::json command_word);
+  void publish_outlet_result(const pdu_slot& slot, int outlet, const nlohmann::json& result);
   void publish_error_summaries();
+  // Every message the bridge publishes goes through these: QoS from the config, the lane from
+  // priority_.
+  void publish(const std::string& topic, const std::string& payload, bool retain);
   void publish_retained(const std::string& topic, const std::string& payload);
+  // While one exists, what the bridge publishes takes the link's bulk lane: announcements and
+  // re-announcements, which may trail the states and results that people and programs wait for.
+  class bulk_publishing {
+   public:
+    explicit bulk_publishing(bridge& b);
+    ~bulk_publishing();
+    bulk_publishing(const bulk_publishing&) = delete;
+    bulk_publishing& operator=(const bulk_publishing&) = delete;
+
+   private:
+    bridge& bridge_;
+    mqtt::priority was_;
+  };
   // What <id>/state carries: the snapshot with the PDU's id and availability.
   nlohmann::json state_json(const pdu_slot& slot, const device::snapshot& s) const;
   // The page's view of a PDU; state null means "render the current snapshot, if any".
@@ -169,6 +197,7 @@ class bridge : public std::enable_shared_from_this<bridge> {
   bool error_summary_armed_ = false;
   std::function<void()> status_changed_;
   bridge_events events_;
+  mqtt::priority priority_ = mqtt::priority::urgent;
   bool started_ = false;
   bool stopped_ = false;
 };
