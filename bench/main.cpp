@@ -18,11 +18,11 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
   spdlog::set_level(spdlog::level::warn);  // our MQTT client's connect lines would clutter tables
   settings s;
-  std::string only = "poll,command,scale,footprint,web";
+  std::string only = "poll,command,scale,footprint,web,bursts";
   std::string json_path = "bench-results.json";
   CLI::App app("pdu2mqtt benchmarks: poll and command latency, scale, footprint");
   app.add_flag("--quick", s.quick, "Fewer samples, shorter windows (a few minutes in all)");
-  app.add_option("--only", only, "Sections to run: poll,command,scale,footprint,web")
+  app.add_option("--only", only, "Sections to run: poll,command,scale,footprint,web,bursts")
       ->capture_default_str();
   app.add_option("--scale", s.scale_pdus, "PDU counts for the scale section")->delimiter(',');
   app.add_option("--scale-seconds", s.scale_seconds, "Measured window per PDU count");
@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   section("scale", scale);
   section("footprint", footprint);
   section("web", web_latency);
+  section("bursts", bursts);
   std::ofstream(json_path) << results.dump(2) << "\n";
   std::cout << "\nfigures written to " << json_path << std::endl;
   return failed == 0 ? 0 : 1;

@@ -36,7 +36,7 @@ std::vector<std::uint16_t> start_simulators(test::child_process& sim, int n,
 }
 
 std::string bridge_config(std::uint16_t broker_port, const std::vector<pdu_spec>& pdus,
-                          bool discovery) {
+                          bool discovery, const std::string& protocol) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& p : pdus) {
     list.push_back({{"id", p.id},
@@ -51,6 +51,7 @@ std::string bridge_config(std::uint16_t broker_port, const std::vector<pdu_spec>
   return nlohmann::json{{"mqtt",
                          {{"url", fmt::format("mqtt://127.0.0.1:{}", broker_port)},
                           {"client_id", "pdu2mqtt-bench"},
+                          {"protocol", protocol},
                           {"discovery", discovery}}},
                         {"log_level", "warn"},
                         {"pdus", list}}

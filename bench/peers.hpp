@@ -26,8 +26,9 @@ struct pdu_spec {
 };
 
 // A bridge config: the broker on loopback, these PDUs, no command rate limit in the way.
+// protocol: the config's mqtt.protocol ("auto", "5" or "3.1.1").
 std::string bridge_config(std::uint16_t broker_port, const std::vector<pdu_spec>& pdus,
-                          bool discovery = true);
+                          bool discovery = true, const std::string& protocol = "auto");
 
 // An MQTT client on the bridge's own link: every message with the time it arrived.
 class mqtt_client {

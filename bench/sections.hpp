@@ -25,5 +25,6 @@ nlohmann::json command_latency(const settings& s);
 nlohmann::json scale(const settings& s);
 nlohmann::json footprint(const settings& s);
 nlohmann::json web_latency(const settings& s);
+nlohmann::json bursts(const settings& s);
 
 }  // namespace pdu2mqtt::bench
