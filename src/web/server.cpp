@@ -17,6 +17,9 @@ using nlohmann::json;
 namespace {
 
 constexpr std::size_t max_body_bytes = 64 * 1024;
+// A browser sends a dozen or two. cpp-httplib 0.11 limits each header line but not their
+// number, so whether a flood of thousands was answered depended on how its bytes arrived.
+constexpr std::size_t max_header_count = 100;
 constexpr const char* json_type = "application/json";
 
 // The page loads nothing from elsewhere and is never framed: a strict policy costs nothing.
@@ -120,6 +123,12 @@ void server::install_routes() {
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("Referrer-Policy", "no-referrer");
     res.set_header("X-Frame-Options", "DENY");
+    if (req.headers.size() > max_header_count) {
+      send_error(res, 431,
+                 "too many header fields: " + std::to_string(req.headers.size()) + " (at most " +
+                     std::to_string(max_header_count) + ")");
+      return handled::Handled;
+    }
     if (expected_authorization_.empty()) {
       if (!host_allowed(req.get_header_value("Host"), settings_.allowed_hosts)) {
         send_error(res, 421,
