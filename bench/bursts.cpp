@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <vector>
 
 #include "measure.hpp"
 #include "peers.hpp"
@@ -248,60 +249,54 @@ nlohmann::json broker_restart(const std::string& protocol) {
           {"command_ms", confirmed ? ms_between(command_sent, *confirmed) : -1.0}};
 }
 
+// Runs `run` under MQTT 5 (the default, "auto") and 3.1.1, `rounds` times, one table row each:
+// the protocol, the topic count, then each figure in `ms_keys` in milliseconds.
+nlohmann::json rounds_of(int rounds, const table& t, nlohmann::json (*run)(const std::string&),
+                         const std::vector<std::string>& ms_keys) {
+  nlohmann::json all = nlohmann::json::array();
+  for (int round = 0; round < rounds; ++round) {
+    for (const std::string protocol : {"auto", "3.1.1"}) {
+      auto r = run(protocol);
+      std::vector<std::string> cells{protocol == "auto" ? "MQTT 5" : "MQTT " + protocol,
+                                     std::to_string(r["topics"].get<std::size_t>())};
+      for (const auto& key : ms_keys)
+        cells.push_back(fmt::format("{:.0f} ms", r[key].get<double>()));
+      if (r.contains("state_says_available")) {
+        cells.push_back(r["state_says_available"].get<bool>() ? "yes" : "NO");
+      }
+      t.row(cells);
+      all.push_back(std::move(r));
+    }
+  }
+  return all;
+}
+
 }  // namespace
 
 nlohmann::json bursts(const settings& s) {
   std::cout << "\n== 6. Bursts through a stock Mosquitto (Receive Maximum 20 for MQTT 5) ==\n";
-  nlohmann::json out = {{"startup", nlohmann::json::array()},
-                        {"reannounce", nlohmann::json::array()},
-                        {"broker_restart", nlohmann::json::array()}};
   const int rounds = s.quick ? 1 : 3;
-  table start_table({{"start-up, one metered PDU", 26},
-                     {"topics", 7},
-                     {"first to last topic", 20},
-                     {"first to online", 16},
-                     {"state says available", 21}});
-  for (int round = 0; round < rounds; ++round) {
-    for (const char* protocol : {"auto", "3.1.1"}) {
-      auto r = startup(protocol);
-      start_table.row({fmt::format("MQTT {}", protocol == std::string("auto") ? "5" : protocol),
-                       std::to_string(r["topics"].get<std::size_t>()),
-                       fmt::format("{:.0f} ms", r["burst_ms"].get<double>()),
-                       fmt::format("{:.0f} ms", r["online_after_first_ms"].get<double>()),
-                       r["state_says_available"].get<bool>() ? "yes" : "NO"});
-      out["startup"].push_back(std::move(r));
-    }
-  }
-  table announce_table({{"re-announce, 4 PDUs", 20},
-                        {"topics", 7},
-                        {"birth to first", 15},
-                        {"first to all back", 18},
-                        {"command sent mid-way", 21}});
-  for (int round = 0; round < rounds; ++round) {
-    for (const char* protocol : {"auto", "3.1.1"}) {
-      auto r = reannounce(protocol);
-      announce_table.row({fmt::format("MQTT {}", protocol == std::string("auto") ? "5" : protocol),
-                          std::to_string(r["topics"].get<std::size_t>()),
-                          fmt::format("{:.0f} ms", r["birth_to_first_ms"].get<double>()),
-                          fmt::format("{:.0f} ms", r["reannounce_ms"].get<double>()),
-                          fmt::format("{:.0f} ms", r["command_ms"].get<double>())});
-      out["reannounce"].push_back(std::move(r));
-    }
-  }
-  table restart_table({{"broker restart, 4 PDUs", 23},
-                       {"topics", 7},
-                       {"restart to all back", 20},
-                       {"command after restart", 22}});
-  for (int round = 0; round < rounds; ++round) {
-    for (const char* protocol : {"auto", "3.1.1"}) {
-      auto r = broker_restart(protocol);
-      restart_table.row({fmt::format("MQTT {}", protocol == std::string("auto") ? "5" : protocol),
-                         std::to_string(r["topics"].get<std::size_t>()),
-                         fmt::format("{:.0f} ms", r["all_back_ms"].get<double>()),
-                         fmt::format("{:.0f} ms", r["command_ms"].get<double>())});
-      out["broker_restart"].push_back(std::move(r));
-    }
-  }
+  nlohmann::json out;
+  out["startup"] = rounds_of(rounds,
+                             table({{"start-up, one metered PDU", 26},
+                                    {"topics", 7},
+                                    {"first to last topic", 20},
+                                    {"first to online", 16},
+                                    {"state says available", 21}}),
+                             startup, {"burst_ms", "online_after_first_ms"});
+  out["reannounce"] = rounds_of(rounds,
+                                table({{"re-announce, 4 PDUs", 20},
+                                       {"topics", 7},
+                                       {"birth to first", 15},
+                                       {"first to all back", 18},
+                                       {"command sent mid-way", 21}}),
+                                reannounce, {"birth_to_first_ms", "reannounce_ms", "command_ms"});
+  out["broker_restart"] = rounds_of(rounds,
+                                    table({{"broker restart, 4 PDUs", 23},
+                                           {"topics", 7},
+                                           {"restart to all back", 20},
+                                           {"command after restart", 22}}),
+                                    broker_restart, {"all_back_ms", "command_ms"});
   return out;
 }
 
