@@ -156,8 +156,9 @@ TEST_F(mqtt_link, publishes_a_retained_message_that_mosquitto_sub_sees_as_retain
 
 // The regression guard for flow control. A stock Mosquitto gives MQTT 5 clients Receive
 // Maximum 20; Paho holds what exceeds it and retries only on its next polling round, a second
-// later, so 500 messages took ~25 s before the link's outbox. Healthy: ~50 ms here (dev build),
-// ~150 ms under ASan; the bound is 10 times that.
+// later, so 500 messages took ~25 s before the link's outbox. Healthy: ~30 ms (dev build) and
+// ~55 ms (ASan) on a 2-core machine running other tests; the bound is 10 times the latter, and
+// still 17 times under the stall.
 TEST_F(mqtt_link, a_burst_of_500_retained_messages_is_not_throttled_by_a_stock_broker) {
   auto publisher = make("link-burst");  // the default protocol: MQTT 5 first
   publisher.client->start();
@@ -178,7 +179,7 @@ TEST_F(mqtt_link, a_burst_of_500_retained_messages_is_not_throttled_by_a_stock_b
   const auto took = elapsed_since(start);
   std::cout << "[ info     ] " << burst << " retained messages acknowledged in " << took.count()
             << " ms\n";
-  EXPECT_LT(took, 1500ms);
+  EXPECT_LT(took, 550ms);
   EXPECT_EQ(publisher.client->stats().not_acknowledged, 0u);
   // The broker holds every one of them.
   const auto seen = test::run_command(
