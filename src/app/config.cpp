@@ -1116,7 +1116,8 @@ constexpr std::string_view example_text =
       // Variables per SNMP request, 1 to 64: CyberPower agents drop requests with more than
       // about 12.
       "max_varbinds": 10,
-      // Failed polls in a row (1 to 100) before the PDU is reported offline.
+      // Failed polls in a row (1 to 100) before the PDU is reported offline: a PDU that stops
+      // answering is offline within this x timeout_ms x (retries + 1), plus one poll interval.
       "offline_after_failures": 3,
       // How long a switched outlet may take to report its new state (100 to 600000).
       "command_timeout_ms": 10000,
