@@ -103,6 +103,11 @@ std::optional<std::string> poller::refusal(const command_request& r) const {
       return "no outlet " + std::to_string(r.outlet()) + ": this PDU has " +
              std::to_string(outlets) + " outlets";
     }
+    if (current_->caps.outlet_names != outlet_name_column::config) {
+      return "this PDU has no " +
+             std::string(outlet_name_column_name(outlet_name_column::config)) +
+             " (its outlet names are read-only): renaming is not supported";
+    }
   } else {
     // All or nothing: one refused outlet refuses the whole command, so a whole-PDU set never
     // half-happens.
@@ -339,16 +344,8 @@ awaitable<bool> poller::discover() {
   }
   auto parsed = parse_identity(*ident);
   snapshot next{.id = std::move(parsed.id), .size = parsed.size};
-  if (next.size.outlets + next.size.banks > 0) {
-    const auto status_oids = status_request(next.size);
-    auto status = co_await read(status_oids);
-    if (!status) {
-      poll_failed(status.err());
-      co_return false;
-    }
-    parse_status(next.size, *status, next.outlets, next.banks);
-  }
-  // What else the unit measures: decided here, and polled from then on.
+  // What else the unit measures, and which column names its outlets: decided here, and polled
+  // from then on.
   auto probed = co_await probe_capabilities(next.size);
   if (!probed) {
     poll_failed(probed.err());
@@ -356,6 +353,15 @@ awaitable<bool> poller::discover() {
   }
   next.caps = std::move(probed->caps);
   next.metrics = std::move(probed->values);
+  if (next.size.outlets + next.size.banks > 0) {
+    const auto status_oids = status_request(next.size, next.caps.outlet_names);
+    auto status = co_await read(status_oids);
+    if (!status) {
+      poll_failed(status.err());
+      co_return false;
+    }
+    parse_status(next.size, *status, next.outlets, next.banks);
+  }
   floor_idle_outlets(next.caps, next.outlets, next.metrics);
   spdlog::info(
       "[{}] discovered {} {} (serial {}, firmware {}): {} outlets, {} banks, {} phases, {} "
@@ -364,6 +370,11 @@ awaitable<bool> poller::discover() {
       next.size.outlets, next.size.banks, next.caps.phases, next.caps.metrics.size(),
       next.caps.outlet_metering ? ", metered outlets" : "", next.caps.ats ? ", ATS" : "",
       next.caps.environment ? ", environment sensor" : "");
+  if (next.size.outlets > 0 && next.caps.outlet_names != outlet_name_column::config) {
+    spdlog::info("[{}] the PDU has no {}: outlet names from {}", settings_.id,
+                 outlet_name_column_name(outlet_name_column::config),
+                 outlet_name_column_name(next.caps.outlet_names));
+  }
   const auto before = current_;
   current_ = next;
   discovered_ = true;
