@@ -241,10 +241,9 @@ awaitable<result<std::vector<snmp::varbind>>> poller::read(const std::vector<snm
   if (!unchecked_.empty()) {
     if (!co_await answers(unchecked_, 1)) {
       answered_recently_ = false;
-      const auto& at = settings_.read.endpoint;
-      co_return out_t(snmp::errc::timeout, "no response from " + at.address().to_string() + ":" +
-                                               std::to_string(at.port()) +
-                                               " to a request of one varbind");
+      co_return out_t(snmp::errc::timeout, "the PDU left a request of " +
+                                               std::to_string(unchecked_.size()) +
+                                               " varbinds unanswered, and now one of one varbind");
     }
     // (A named list, not a temporary, across the suspension: see discover().)
     const auto unanswered = std::exchange(unchecked_, {});
