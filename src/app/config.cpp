@@ -1090,7 +1090,8 @@ constexpr std::string_view example_text =
       "id": "rack-a",
       // Name shown in Home Assistant; defaults to the id.
       "name": "Rack A PDU",
-      // Host name or address of the PDU's SNMP agent, without scheme or port.
+      // Host name or address (IPv4, or IPv6 without brackets) of the PDU's SNMP agent, without
+      // scheme or port. A name with IPv4 and IPv6 addresses is polled over IPv4.
       "host": "10.0.0.5",
       "port": 161,
       "snmp": {
