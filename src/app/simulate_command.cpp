@@ -181,8 +181,13 @@ sim::simulator_options options_for(const simulate_options& o, std::size_t n,
   sim_options.default_current_a = o.outlet_current_a;
   for (const auto& column : o.without_outlet_names) {
     auto& without = sim_options.without_outlet_names;
-    (column == "config" ? without.config : column == "control" ? without.control : without.status) =
-        true;
+    if (column == "config") {
+      without.config = true;
+    } else if (column == "control") {
+      without.control = true;
+    } else {
+      without.status = true;
+    }
   }
   sim_options.agent.read_community = o.community;
   sim_options.agent.write_community = o.write_community;

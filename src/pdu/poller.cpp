@@ -104,8 +104,7 @@ std::optional<std::string> poller::refusal(const command_request& r) const {
              std::to_string(outlets) + " outlets";
     }
     if (current_->caps.outlet_names != outlet_name_column::config) {
-      return "this PDU has no " +
-             std::string(outlet_name_column_name(outlet_name_column::config)) +
+      return "this PDU has no " + std::string(outlet_name_column_name(outlet_name_column::config)) +
              " (its outlet names are read-only): renaming is not supported";
     }
   } else {

@@ -23,9 +23,8 @@ struct named_pdu {
     sim::simulator_options options;
     options.name = std::move(name);
     sim = sim::simulator::create(io.get_executor(), options);
-    auto created = udp_agent::create(io.get_executor(),
-                                     udp::endpoint(asio::ip::make_address(address), 0), *sim,
-                                     options.agent);
+    auto created = udp_agent::create(
+        io.get_executor(), udp::endpoint(asio::ip::make_address(address), 0), *sim, options.agent);
     if (!created) throw std::runtime_error(created.err().to_string());
     agent = std::move(*created);
   }

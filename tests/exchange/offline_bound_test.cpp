@@ -99,19 +99,22 @@ TEST_P(offline_bound, a_dead_pdu_is_offline_within_failures_x_timeout_x_attempts
   auto client = snmp::client::create(io.get_executor());
   const auto settings = settings_for(pdu.endpoint(), retries);
   auto w = start(io, client, settings);
-  ASSERT_TRUE(run_until(io, [&] { return w->online && w->p->polls_ok() >= 3; }, 10s));
+  ASSERT_TRUE(run_until(
+      io, [&] { return w->online && w->p->polls_ok() >= 3; }, 10s));
 
   // The agent dies right after answering a whole poll: the worst moment, as the next poll
   // comes a whole interval later; and the PDU had just answered, which is when the request
   // size search used to run (it took 12 s of the 18 s these settings took to go offline).
   const auto polls = w->p->polls_ok();
-  ASSERT_TRUE(run_until(io, [&] { return w->p->polls_ok() > polls; }, 3s));
+  ASSERT_TRUE(run_until(
+      io, [&] { return w->p->polls_ok() > polls; }, 3s));
   pdu.dead = true;
   const auto died = clock::now();
   const auto attempts = 1 + retries;
   const auto failed_reads = settings.offline_after_failures * attempts * settings.read.timeout;
   const auto bound = failed_reads + settings.poll_interval;
-  ASSERT_TRUE(run_until(io, [&] { return w->offline_at.has_value(); }, bound + 15s))
+  ASSERT_TRUE(run_until(
+      io, [&] { return w->offline_at.has_value(); }, bound + 15s))
       << "still online " << std::chrono::duration_cast<std::chrono::seconds>(bound + 15s).count()
       << " s after the agent died";
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(*w->offline_at - died);
@@ -144,7 +147,8 @@ TEST(request_size, a_pdu_answering_only_small_requests_is_read_without_a_failed_
   settings.poll_interval = 200ms;
   test::log_capture log;
   auto w = start(io, client, settings);
-  ASSERT_TRUE(run_until(io, [&] { return w->online && w->p->polls_ok() >= 4; }, 20s))
+  ASSERT_TRUE(run_until(
+      io, [&] { return w->online && w->p->polls_ok() >= 4; }, 20s))
       << log.text();
   EXPECT_EQ(w->p->polls_failed(), 0u) << log.text();
   EXPECT_LE(pdu.largest_answered, 4u);
@@ -165,13 +169,15 @@ TEST(request_size, a_pdu_that_starts_dropping_large_requests_stays_online) {
   settings.read.timeout = 200ms;
   settings.poll_interval = 200ms;
   auto w = start(io, client, settings);
-  ASSERT_TRUE(run_until(io, [&] { return w->online && w->p->polls_ok() >= 2; }, 10s));
+  ASSERT_TRUE(run_until(
+      io, [&] { return w->online && w->p->polls_ok() >= 2; }, 10s));
   EXPECT_EQ(pdu.largest_answered, 10u);
 
   pdu.max_varbinds = 6;
   pdu.largest_answered = 0;
   const auto polls = w->p->polls_ok();
-  ASSERT_TRUE(run_until(io, [&] { return w->p->polls_ok() >= polls + 3; }, 10s));
+  ASSERT_TRUE(run_until(
+      io, [&] { return w->p->polls_ok() >= polls + 3; }, 10s));
   EXPECT_TRUE(w->online);
   EXPECT_EQ(w->p->polls_failed(), 0u);
   EXPECT_EQ(pdu.largest_answered, 5u);  // 10 went unanswered, 5 was answered
@@ -190,12 +196,14 @@ TEST(request_size, without_retries_the_check_is_the_next_reads_first_attempt) {
   settings.read.timeout = 200ms;
   settings.poll_interval = 200ms;
   auto w = start(io, client, settings);
-  ASSERT_TRUE(run_until(io, [&] { return w->online && w->p->polls_ok() >= 2; }, 10s));
+  ASSERT_TRUE(run_until(
+      io, [&] { return w->online && w->p->polls_ok() >= 2; }, 10s));
 
   pdu.max_varbinds = 6;
   pdu.largest_answered = 0;
   const auto polls = w->p->polls_ok();
-  ASSERT_TRUE(run_until(io, [&] { return w->p->polls_ok() >= polls + 3; }, 10s));
+  ASSERT_TRUE(run_until(
+      io, [&] { return w->p->polls_ok() >= polls + 3; }, 10s));
   EXPECT_TRUE(w->online);
   EXPECT_EQ(w->p->polls_failed(), 1u);
   EXPECT_EQ(pdu.largest_answered, 5u);

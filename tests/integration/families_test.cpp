@@ -203,9 +203,11 @@ TEST_P(outlet_name_fallback, names_come_from_a_copy_when_the_unit_lacks_the_writ
       << "a SET reached the PDU";
 }
 
-INSTANTIATE_TEST_SUITE_P(missing, outlet_name_fallback, ::testing::Values("config", "config,control"),
+INSTANTIATE_TEST_SUITE_P(missing, outlet_name_fallback,
+                         ::testing::Values("config", "config,control"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
-                           return std::string(info.param) == "config" ? "config" : "config_and_control";
+                           return std::string(info.param) == "config" ? "config"
+                                                                      : "config_and_control";
                          });
 
 }  // namespace

@@ -53,8 +53,7 @@ class bridge_ipv6 : public ::testing::Test {
   "pdus": [{"id": "six", "host": ")" + host + R"(", "port": )" +
                                                             std::to_string(six.port()) +
                                                             R"(, "poll_interval_ms": 300},
-           {"id": "four", "host": "127.0.0.1", "port": )" +
-                                                            std::to_string(four.port()) +
+           {"id": "four", "host": "127.0.0.1", "port": )" + std::to_string(four.port()) +
                                                             R"(, "poll_interval_ms": 300}]
 })");
     wrapper.insert(wrapper.end(), {PDU2MQTT_BINARY, "run", "--config", config.string()});
@@ -111,11 +110,12 @@ TEST_F(bridge_ipv6, a_host_name_with_only_an_ipv6_address_is_polled_and_switched
     std::stringstream hosts;
     hosts << in.rdbuf() << "\n::1 " << name << "\n";
     const auto file = dir.write_file("hosts", hosts.str());
-    wrapper = {"unshare", "-m", "sh", "-c", "mount --bind " + file.string() +
-                                                " /etc/hosts && exec \"$0\" \"$@\""};
-    auto can = run_command({"unshare", "-m", "sh", "-c",
-                            "mount --bind " + file.string() + " /etc/hosts && getent hosts " + name},
-                           10s);
+    wrapper = {"unshare", "-m", "sh", "-c",
+               "mount --bind " + file.string() + " /etc/hosts && exec \"$0\" \"$@\""};
+    auto can =
+        run_command({"unshare", "-m", "sh", "-c",
+                     "mount --bind " + file.string() + " /etc/hosts && getent hosts " + name},
+                    10s);
     if (can.exit_code != 0) {
       GTEST_SKIP() << "no host name resolves to ::1 alone on this machine (tried ip6-localhost, "
                       "ip6-loopback, localhost6, localhost6.localdomain6; Debian's /etc/hosts "
@@ -136,8 +136,8 @@ TEST(cli_ipv6, probe_and_outlet_reach_a_pdu_at_an_ipv6_address) {
   ASSERT_EQ(off.exit_code, 0) << off.stdout_text << off.stderr_text;
   EXPECT_EQ(snmp_get_value(sim.endpoint(), "public", outlet_state_oid + "3"), "2");
   // Unbracketed, as the config's host takes it: the default port then.
-  auto nobody = run_command(
-      {PDU2MQTT_BINARY, "probe", "::1", "--timeout-ms", "100", "--retries", "0"}, 30s);
+  auto nobody =
+      run_command({PDU2MQTT_BINARY, "probe", "::1", "--timeout-ms", "100", "--retries", "0"}, 30s);
   EXPECT_EQ(nobody.exit_code, 1);
   EXPECT_NE(nobody.stderr_text.find("[::1]:161"), std::string::npos) << nobody.stderr_text;
 }

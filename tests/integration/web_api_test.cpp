@@ -247,8 +247,8 @@ TEST_F(web_api, probes_and_adds_a_pdu_to_the_running_bridge) {
 
 // The page's form takes an IPv6 address as the config file does: probe, add, poll, switch.
 TEST_F(web_api, probes_and_adds_a_pdu_at_an_ipv6_address) {
-  simulator_fixture six({"--listen", "[::1]:0", "--outlets", "4", "--name", "Rack Six",
-                         "--serial", "SIMWEB06", "--apply-delay-ms", "50"});
+  simulator_fixture six({"--listen", "[::1]:0", "--outlets", "4", "--name", "Rack Six", "--serial",
+                         "SIMWEB06", "--apply-delay-ms", "50"});
   const auto six_port = std::to_string(six.port());
   auto probe = web_post(port, "/api/probe", R"({"host": "::1", "port": )" + six_port + "}");
   ASSERT_EQ(probe.status, 200);
@@ -257,8 +257,8 @@ TEST_F(web_api, probes_and_adds_a_pdu_at_an_ipv6_address) {
   EXPECT_EQ(probe.json()["outlets"].size(), 4u);
 
   const auto from = watch.mark();
-  auto added = web_post(port, "/api/pdus",
-                        R"({"id": "rack-six", "host": "::1", "port": )" + six_port + "}");
+  auto added =
+      web_post(port, "/api/pdus", R"({"id": "rack-six", "host": "::1", "port": )" + six_port + "}");
   ASSERT_EQ(added.status, 201) << added.body;
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/rack-six/availability", "online", 10s, from))
       << bridge.output();

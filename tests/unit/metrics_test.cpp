@@ -139,7 +139,8 @@ TEST(capability_probe, outlet_names_fall_back_to_the_control_then_the_status_col
   const auto poll = poll_request(size, caps);
   EXPECT_EQ(poll[poll_header], cp::outlet::status_name.child(1));
   EXPECT_EQ(poll[poll_header + 4], cp::outlet::status_name.child(2));
-  EXPECT_EQ(status_request(size, outlet_name_column::control)[4], cp::outlet::control_name.child(2));
+  EXPECT_EQ(status_request(size, outlet_name_column::control)[4],
+            cp::outlet::control_name.child(2));
   EXPECT_EQ(status_request(size)[0], cp::outlet::config_name.child(1));
 }
 
