@@ -161,18 +161,22 @@ void bridge::start_slot(const slot_ptr& slot) {
   // A name is resolved off the event loop (getaddrinfo may take seconds when DNS is down). One
   // that does not resolve leaves this PDU offline, says so, and is tried again later: in a
   // compose stack the PDU's container may simply not be up yet.
+  // IPv4 or IPv6 (IPv4 preferred: snmp::preferred_endpoint); without AI_ADDRCONFIG, so a name
+  // for ::1 alone resolves where loopback is the only IPv6 address.
   auto resolver = std::make_shared<asio::ip::udp::resolver>(executor_);
   resolver->async_resolve(
-      asio::ip::udp::v4(), slot->config.host, std::to_string(slot->config.port),
+      slot->config.host, std::to_string(slot->config.port),
+      asio::ip::udp::resolver::numeric_service,
       guarded(slot, [resolver](bridge& b, pdu_slot& s, std::error_code error,
                                const asio::ip::udp::resolver::results_type& found) {
         if (b.stopped_) return;
-        if (!error && !found.empty()) {
-          b.create_poller(s.shared_from_this(), found.begin()->endpoint().address());
+        const auto endpoint = error ? std::nullopt : snmp::preferred_endpoint(found);
+        if (endpoint) {
+          b.create_poller(s.shared_from_this(), endpoint->address());
           return;
         }
         spdlog::error("[{}] cannot resolve host '{}': {}; trying again in {} s", s.config.id,
-                      s.config.host, error ? error.message() : "no IPv4 address",
+                      s.config.host, error ? error.message() : "no address",
                       b.timing_.resolve_retry.count() / 1000);
         s.resolve_timer.expires_after(b.timing_.resolve_retry);
         s.resolve_timer.async_wait(b.guarded(
@@ -183,11 +187,6 @@ void bridge::start_slot(const slot_ptr& slot) {
 }
 
 void bridge::create_poller(const slot_ptr& slot, const asio::ip::address& address) {
-  if (!address.is_v4()) {
-    spdlog::error("[{}] '{}' is an IPv6 address; this version polls PDUs over IPv4 only",
-                  slot->config.id, slot->config.host);
-    return;
-  }
   auto settings = poller_settings_from(slot->config, {address, slot->config.port});
   // The k-th of n PDUs starts k/n of its interval late: polls spread evenly over time.
   const auto position = std::find(slots_.begin(), slots_.end(), slot) - slots_.begin();

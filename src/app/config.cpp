@@ -1090,7 +1090,8 @@ constexpr std::string_view example_text =
       "id": "rack-a",
       // Name shown in Home Assistant; defaults to the id.
       "name": "Rack A PDU",
-      // Host name or address of the PDU's SNMP agent, without scheme or port.
+      // Host name or address (IPv4, or IPv6 without brackets) of the PDU's SNMP agent, without
+      // scheme or port. A name with IPv4 and IPv6 addresses is polled over IPv4.
       "host": "10.0.0.5",
       "port": 161,
       "snmp": {
@@ -1116,7 +1117,8 @@ constexpr std::string_view example_text =
       // Variables per SNMP request, 1 to 64: CyberPower agents drop requests with more than
       // about 12.
       "max_varbinds": 10,
-      // Failed polls in a row (1 to 100) before the PDU is reported offline.
+      // Failed polls in a row (1 to 100) before the PDU is reported offline: a PDU that stops
+      // answering is offline within this x timeout_ms x (retries + 1), plus one poll interval.
       "offline_after_failures": 3,
       // How long a switched outlet may take to report its new state (100 to 600000).
       "command_timeout_ms": 10000,

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "pdu2mqtt/app/commands.hpp"
+#include "pdu2mqtt/pdu/cyberpower_profile.hpp"
 #include "pdu2mqtt/pdu/reader.hpp"
 #include "pdu2mqtt/pdu/snapshot_json.hpp"
 #include "run_io.hpp"
@@ -46,6 +47,10 @@ void print_table(const device::snapshot& s, std::ostream& out) {
       << (caps.ats ? ", ATS (two inputs)" : "") << (caps.environment ? ", environment sensor" : "")
       << (caps.delayed_commands ? ", delayed outlet commands" : "") << "; " << caps.metrics.size()
       << " readings\n";
+  if (s.size.outlets > 0 && caps.outlet_names != device::outlet_name_column::config) {
+    out << "names      from " << device::outlet_name_column_name(caps.outlet_names) << " (no "
+        << device::outlet_name_column_name(device::outlet_name_column::config) << ")\n";
+  }
   if (caps.metrics.empty()) return;
   out << "\n"
       << std::setw(34) << "reading (topic below the PDU)"

@@ -47,6 +47,7 @@ struct simulate_options {
   std::string serial = "SIM000000001";
   std::string model = "PDU41004";
   double outlet_current_a = 0.5;
+  std::vector<std::string> without_outlet_names;  // "config", "control", "status"
   // Fault knobs.
   int response_delay_ms = 0;
   int drop_percent = 0;
@@ -178,6 +179,16 @@ sim::simulator_options options_for(const simulate_options& o, std::size_t n,
   sim_options.apply_delay = std::chrono::milliseconds(o.apply_delay_ms);
   sim_options.reboot_off_time = std::chrono::milliseconds(o.reboot_off_ms);
   sim_options.default_current_a = o.outlet_current_a;
+  for (const auto& column : o.without_outlet_names) {
+    auto& without = sim_options.without_outlet_names;
+    if (column == "config") {
+      without.config = true;
+    } else if (column == "control") {
+      without.control = true;
+    } else {
+      without.status = true;
+    }
+  }
   sim_options.agent.read_community = o.community;
   sim_options.agent.write_community = o.write_community;
   sim_options.agent.max_request_varbinds = o.max_varbinds;
@@ -374,6 +385,11 @@ void add_simulate_command(CLI::App& app) {
                   "Drop the first N requests unanswered (then drop-percent applies)")
       ->check(CLI::Range(std::uint32_t{0}, sim::fault_options::max_drop_next))
       ->capture_default_str();
+  cmd->add_option("--without-outlet-names", options->without_outlet_names,
+                  "Outlet name columns the unit lacks (noSuchObject): config "
+                  "(ePDUOutletConfigOutletName, as on some real units), control, status")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"config", "control", "status"}));
   cmd->add_flag("--ats-source-a-lost", options->ats_source_a_lost,
                 "ATS: start with input A lost (the unit runs on B)");
   cmd->add_option("--contacts-abnormal", options->contacts_abnormal,

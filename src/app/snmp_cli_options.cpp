@@ -82,16 +82,15 @@ result<udp::endpoint> resolve_host_port(const std::string& text) {
   asio::io_context io;
   udp::resolver resolver(io);
   std::error_code ec2;
+  // Not address_configured: a name for ::1 only (ip6-localhost) resolves on hosts whose only
+  // IPv6 address is loopback, as getaddrinfo's AI_ADDRCONFIG would refuse.
   auto found = resolver.resolve(host, port, udp::resolver::numeric_service, ec2);
-  if (ec2 || found.empty()) {
+  const auto endpoint = ec2 ? std::nullopt : snmp::preferred_endpoint(found);
+  if (!endpoint) {
     return error{ec2 ? ec2 : std::make_error_code(std::errc::host_unreachable),
                  "cannot resolve '" + host + "'"};
   }
-  // Prefer IPv4: the client's default socket is IPv4.
-  for (const auto& entry : found) {
-    if (entry.endpoint().address().is_v4()) return entry.endpoint();
-  }
-  return found.begin()->endpoint();
+  return *endpoint;
 }
 
 namespace {

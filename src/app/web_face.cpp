@@ -69,18 +69,17 @@ awaitable<web::reply> probe_pdu(std::shared_ptr<bridge> b, pdu_config pdu) {
   if (ec) {
     asio::ip::udp::resolver resolver(executor);
     std::error_code error;
-    auto found =
-        co_await resolver.async_resolve(asio::ip::udp::v4(), pdu.host, std::to_string(pdu.port),
-                                        asio::redirect_error(asio::use_awaitable, error));
-    if (error || found.empty()) {
-      const std::string why = error ? error.message() : std::string("no IPv4 address");
+    // As the bridge resolves a configured PDU's host (bridge::start_slot).
+    auto found = co_await resolver.async_resolve(pdu.host, std::to_string(pdu.port),
+                                                 asio::ip::udp::resolver::numeric_service,
+                                                 asio::redirect_error(asio::use_awaitable, error));
+    const auto endpoint = error ? std::nullopt : snmp::preferred_endpoint(found);
+    if (!endpoint) {
+      const std::string why = error ? error.message() : std::string("no address");
       co_return web::reply{
           200, json{{"ok", false}, {"error", "cannot resolve \"" + pdu.host + "\": " + why}}};
     }
-    address = found.begin()->endpoint().address();
-  }
-  if (!address.is_v4()) {
-    co_return web::reply{200, json{{"ok", false}, {"error", "only IPv4 PDUs are supported"}}};
+    address = endpoint->address();
   }
   snmp::target t;
   t.endpoint = {address, pdu.port};

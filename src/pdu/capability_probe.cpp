@@ -71,7 +71,10 @@ std::vector<oid> probe_sizes_request() {
           cp::envir::temperature_unit,
           cp::envir::humidity_table_size,
           cp::envir::contact_table_size,
-          cp::outlet::power_on_time.child(1)};
+          cp::outlet::power_on_time.child(1),
+          cp::outlet::config_name.child(1),
+          cp::outlet::control_name.child(1),
+          cp::outlet::status_name.child(1)};
 }
 
 table_sizes parse_probe_sizes(std::span<const varbind> vbs) {
@@ -87,6 +90,15 @@ table_sizes parse_probe_sizes(std::span<const varbind> vbs) {
   s.humidity_sensors = count_at(vbs, 8, max_sensors);
   s.contacts = count_at(vbs, 9, max_contacts);
   s.outlet_delays = snmp::as_integer(at(vbs, 10)).has_value();
+  // Some units lack ePDUOutletConfigOutletName (noSuchObject, or NULL as other absent columns
+  // of real firmware): their names are in the read-only copies. Asked for in enum order.
+  for (const auto column :
+       {outlet_name_column::config, outlet_name_column::control, outlet_name_column::status}) {
+    if (snmp::as_octets(at(vbs, 11 + static_cast<std::size_t>(column)))) {
+      s.outlet_names = column;
+      break;
+    }
+  }
   return s;
 }
 
@@ -297,6 +309,7 @@ probe_result parse_probe(const probe_plan& plan, std::span<const varbind> vbs) {
   caps.ats = has(scope::ats) || has(scope::source_a) || has(scope::source_b);
   caps.environment = has(scope::sensor) || has(scope::contact);
   caps.delayed_commands = sizes.outlet_delays;
+  caps.outlet_names = sizes.outlet_names;
   return out;
 }
 

@@ -95,12 +95,37 @@ power_state parse_power_state(const snmp::value& v) {
   return state == 1 ? power_state::on : state == 2 ? power_state::off : power_state::unknown;
 }
 
-std::vector<oid> status_request(const counts& size) {
+const oid& outlet_name_oid(outlet_name_column column) noexcept {
+  switch (column) {
+    case outlet_name_column::control:
+      return cp::outlet::control_name;
+    case outlet_name_column::status:
+      return cp::outlet::status_name;
+    case outlet_name_column::config:
+      break;
+  }
+  return cp::outlet::config_name;
+}
+
+std::string_view outlet_name_column_name(outlet_name_column column) noexcept {
+  switch (column) {
+    case outlet_name_column::control:
+      return "ePDUOutletControlOutletName";
+    case outlet_name_column::status:
+      return "ePDUOutletStatusOutletName";
+    case outlet_name_column::config:
+      break;
+  }
+  return "ePDUOutletConfigOutletName";
+}
+
+std::vector<oid> status_request(const counts& size, outlet_name_column names) {
   std::vector<oid> out;
   out.reserve(status_varbinds(size));
+  const auto& name = outlet_name_oid(names);
   for (int n = 1; n <= size.outlets; ++n) {
     const auto row = static_cast<std::uint32_t>(n);
-    out.push_back(cp::outlet::config_name.child(row));
+    out.push_back(name.child(row));
     out.push_back(cp::outlet::state.child(row));
     out.push_back(cp::outlet::command_pending.child(row));
     out.push_back(cp::outlet::bank.child(row));
@@ -160,7 +185,7 @@ std::size_t status_varbinds(const counts& size) noexcept {
 std::vector<oid> poll_request(const counts& size, const capabilities& caps) {
   std::vector<oid> oids = counts_request();
   oids.push_back(cp::system::up_time);
-  auto status = status_request(size);
+  auto status = status_request(size, caps.outlet_names);
   oids.insert(oids.end(), std::make_move_iterator(status.begin()),
               std::make_move_iterator(status.end()));
   for (const auto& m : caps.metrics)

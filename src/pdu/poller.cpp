@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "pdu2mqtt/pdu/capability_probe.hpp"
 #include "pdu2mqtt/pdu/cyberpower_profile.hpp"
@@ -102,6 +103,10 @@ std::optional<std::string> poller::refusal(const command_request& r) const {
       return "no outlet " + std::to_string(r.outlet()) + ": this PDU has " +
              std::to_string(outlets) + " outlets";
     }
+    if (current_->caps.outlet_names != outlet_name_column::config) {
+      return "this PDU has no " + std::string(outlet_name_column_name(outlet_name_column::config)) +
+             " (its outlet names are read-only): renaming is not supported";
+    }
   } else {
     // All or nothing: one refused outlet refuses the whole command, so a whole-PDU set never
     // half-happens.
@@ -198,13 +203,16 @@ awaitable<void> poller::run() {
     const bool early = cycle_start < due;
     refresh_requested_ = false;
     bool polled = false;
+    // A recheck the PDU left unanswered is this cycle's failed read: polling it as well would
+    // make the cycle cost two timeouts and break the offline bound.
+    bool answered = true;
     if (discovered_ && settings_.capability_recheck.count() > 0 &&
         cycle_start - probed_at_ >= settings_.capability_recheck) {
-      co_await recheck_capabilities();
+      answered = co_await recheck_capabilities();
     }
-    if (discovered_) {
+    if (answered && discovered_) {
       polled = co_await poll();
-    } else {
+    } else if (answered) {
       co_await discover();
     }
     const auto finished = clock::now();
@@ -217,38 +225,69 @@ awaitable<void> poller::run() {
   }
 }
 
+// CyberPower agents silently drop requests with too many varbinds, so a PDU that answered a
+// moment ago and now says nothing may want smaller requests, or may be gone (unplugged,
+// restarting). One request of one varbind tells the two apart. A gone PDU must not pay more for
+// that than any other failed read (timeout x attempts): the offline bound in the README is
+// offline_after_failures such reads. So the check takes the place of the read's last attempt;
+// with retries 0 there is none to spare, and it becomes the next read's first. Only a PDU that
+// answers it gets smaller sizes tried, one attempt each: it is there, so a lost datagram costs
+// one timeout, not a retry ladder per size.
 awaitable<result<std::vector<snmp::varbind>>> poller::read(const std::vector<snmp::oid>& oids,
                                                            const snmp::prepared_get* prepared) {
+  using out_t = result<std::vector<snmp::varbind>>;
+  if (oids.empty()) co_return out_t(snmp::errc::invalid_request, "no OIDs");
+  if (!unchecked_.empty()) {
+    if (!co_await answers(unchecked_, 1)) {
+      answered_recently_ = false;
+      co_return out_t(snmp::errc::timeout, "the PDU left a request of " +
+                                               std::to_string(unchecked_.size()) +
+                                               " varbinds unanswered, and now one of one varbind");
+    }
+    // (A named list, not a temporary, across the suspension: see discover().)
+    const auto unanswered = std::exchange(unchecked_, {});
+    const auto previous = effective_max_varbinds_;
+    effective_max_varbinds_ = co_await largest_answered(unanswered);
+    if (effective_max_varbinds_ != previous) log_smaller(previous);
+  }
   snmp::target t = settings_.read;
   t.max_varbinds = effective_max_varbinds_;
+  const auto size = std::min(effective_max_varbinds_, oids.size());
+  const bool may_shrink = answered_recently_ && size > 1;
+  if (may_shrink && t.retries > 0) --t.retries;  // the last attempt is the check's
   // (Two statements, not one conditional expression with two co_awaits: g++ 12 miscompiles
   // that into a valueless variant.)
-  result<std::vector<snmp::varbind>> got = std::vector<snmp::varbind>{};
+  out_t got = std::vector<snmp::varbind>{};
   if (prepared) {
     got = co_await snmp_->async_get(t, *prepared);
   } else {
     got = co_await snmp_->async_get(t, oids);
   }
-  if (!got && got.code() == snmp::errc::timeout && answered_recently_ &&
-      effective_max_varbinds_ > 1 && oids.size() > 1) {
-    // CyberPower agents silently drop requests with too many varbinds: a PDU that answered a
-    // moment ago and now says nothing to a large request is asked in smaller ones. The smaller
-    // size is kept only if they are answered: when they are not either, the PDU is simply gone
-    // (restarting, unplugged), and shrinking for good would slow every later poll.
-    const auto previous = effective_max_varbinds_;
-    answered_recently_ = false;
-    while (!got && got.code() == snmp::errc::timeout && effective_max_varbinds_ > 1) {
-      effective_max_varbinds_ = std::max<std::size_t>(1, effective_max_varbinds_ / 2);
-      t.max_varbinds = effective_max_varbinds_;
-      got = co_await snmp_->async_get(t, oids);
-    }
-    if (got) {
-      spdlog::warn(
-          "[{}] no answer to requests of {} varbinds, answers to {}: using at most {} "
-          "from now on",
-          settings_.id, previous, effective_max_varbinds_, effective_max_varbinds_);
+  if (!got && got.code() == snmp::errc::timeout && may_shrink) {
+    const std::vector<snmp::oid> request(oids.begin(),
+                                         oids.begin() + static_cast<std::ptrdiff_t>(size));
+    if (settings_.read.retries == 0) {
+      unchecked_ = request;
+    } else if (!co_await answers(request, 1)) {
+      got = out_t(snmp::errc::timeout,
+                  got.err().detail + ", nor to a request of one varbind after them");
     } else {
-      effective_max_varbinds_ = previous;
+      // The smaller size is kept only if the whole read succeeds with it: a PDU that answers
+      // one varbind and then nothing is failing, and shrinking for good would slow every poll.
+      const auto previous = effective_max_varbinds_;
+      effective_max_varbinds_ = co_await largest_answered(request);
+      t.max_varbinds = effective_max_varbinds_;
+      t.retries = settings_.read.retries;
+      if (prepared) {
+        got = co_await snmp_->async_get(t, *prepared);
+      } else {
+        got = co_await snmp_->async_get(t, oids);
+      }
+      if (!got) {
+        effective_max_varbinds_ = previous;
+      } else if (effective_max_varbinds_ != previous) {
+        log_smaller(previous);
+      }
     }
   }
   if (got) {
@@ -257,6 +296,31 @@ awaitable<result<std::vector<snmp::varbind>>> poller::read(const std::vector<snm
     answered_recently_ = false;
   }
   co_return got;
+}
+
+awaitable<bool> poller::answers(const std::vector<snmp::oid>& request, std::size_t count) {
+  snmp::target t = settings_.read;
+  t.retries = 0;
+  t.max_varbinds = count;
+  std::vector<snmp::oid> sample(request.begin(),
+                                request.begin() + static_cast<std::ptrdiff_t>(count));
+  auto got = co_await snmp_->async_get(t, std::move(sample));
+  co_return got || got.code() != snmp::errc::timeout;  // an error-status is an answer too
+}
+
+awaitable<std::size_t> poller::largest_answered(const std::vector<snmp::oid>& request) {
+  // The full size once more first: it gets back the attempt the check took, so a datagram
+  // lost on the way does not shrink requests for good.
+  for (std::size_t size = request.size(); size > 1; size /= 2) {
+    if (co_await answers(request, size)) co_return size;
+  }
+  co_return 1;
+}
+
+void poller::log_smaller(std::size_t previous) const {
+  spdlog::warn(
+      "[{}] no answer to requests of {} varbinds, answers to {}: using at most {} from now on",
+      settings_.id, previous, effective_max_varbinds_, effective_max_varbinds_);
 }
 
 awaitable<bool> poller::discover() {
@@ -278,16 +342,8 @@ awaitable<bool> poller::discover() {
   }
   auto parsed = parse_identity(*ident);
   snapshot next{.id = std::move(parsed.id), .size = parsed.size};
-  if (next.size.outlets + next.size.banks > 0) {
-    const auto status_oids = status_request(next.size);
-    auto status = co_await read(status_oids);
-    if (!status) {
-      poll_failed(status.err());
-      co_return false;
-    }
-    parse_status(next.size, *status, next.outlets, next.banks);
-  }
-  // What else the unit measures: decided here, and polled from then on.
+  // What else the unit measures, and which column names its outlets: decided here, and polled
+  // from then on.
   auto probed = co_await probe_capabilities(next.size);
   if (!probed) {
     poll_failed(probed.err());
@@ -295,6 +351,15 @@ awaitable<bool> poller::discover() {
   }
   next.caps = std::move(probed->caps);
   next.metrics = std::move(probed->values);
+  if (next.size.outlets + next.size.banks > 0) {
+    const auto status_oids = status_request(next.size, next.caps.outlet_names);
+    auto status = co_await read(status_oids);
+    if (!status) {
+      poll_failed(status.err());
+      co_return false;
+    }
+    parse_status(next.size, *status, next.outlets, next.banks);
+  }
   floor_idle_outlets(next.caps, next.outlets, next.metrics);
   spdlog::info(
       "[{}] discovered {} {} (serial {}, firmware {}): {} outlets, {} banks, {} phases, {} "
@@ -303,6 +368,11 @@ awaitable<bool> poller::discover() {
       next.size.outlets, next.size.banks, next.caps.phases, next.caps.metrics.size(),
       next.caps.outlet_metering ? ", metered outlets" : "", next.caps.ats ? ", ATS" : "",
       next.caps.environment ? ", environment sensor" : "");
+  if (next.size.outlets > 0 && next.caps.outlet_names != outlet_name_column::config) {
+    spdlog::info("[{}] the PDU has no {}: outlet names from {}", settings_.id,
+                 outlet_name_column_name(outlet_name_column::config),
+                 outlet_name_column_name(next.caps.outlet_names));
+  }
   const auto before = current_;
   current_ = next;
   discovered_ = true;
@@ -384,11 +454,15 @@ awaitable<result<probe_result>> poller::probe_capabilities(counts size) {
   co_return parse_probe(plan, *cells);
 }
 
-awaitable<void> poller::recheck_capabilities() {
+awaitable<bool> poller::recheck_capabilities() {
   auto probed = co_await probe_capabilities(current_->size);
-  // A failure is left to the poll that follows: it notices a PDU that is gone.
-  if (!probed || !current_ || !discovered_) co_return;
-  if (probed->caps == current_->caps) co_return;
+  if (!probed && probed.code() == snmp::errc::timeout) {
+    poll_failed(probed.err());
+    co_return false;
+  }
+  // Any other failure is left to the poll that follows.
+  if (!probed || !current_ || !discovered_) co_return true;
+  if (probed->caps == current_->caps) co_return true;
   spdlog::info("[{}] the PDU's readings changed: {} now (were {}); announcing them again",
                settings_.id, probed->caps.metrics.size(), current_->caps.metrics.size());
   const snapshot before = *current_;
@@ -398,6 +472,7 @@ awaitable<void> poller::recheck_capabilities() {
   prepare_poll(poll_request(current_->size, current_->caps));
   if (callbacks_.discovered) callbacks_.discovered(*current_, before);
   if (callbacks_.state_changed) callbacks_.state_changed(*current_);
+  co_return true;
 }
 
 void poller::apply_status(snapshot next) {

@@ -16,15 +16,16 @@ awaitable<result<snapshot>> async_read_snapshot(snmp::client& snmp, const snmp::
   if (!ident) co_return ident.err();
   auto parsed = parse_identity(*ident);
   snapshot out{.id = std::move(parsed.id), .size = parsed.size};
-  if (out.size.outlets + out.size.banks > 0) {
-    auto status = co_await snmp.async_get(t, status_request(out.size));
-    if (!status) co_return status.err();
-    parse_status(out.size, *status, out.outlets, out.banks);
-  }
+  // Capabilities before the outlets: they say which column holds the outlet names.
   auto probed = co_await async_probe_capabilities(snmp, t, out.size);
   if (!probed) co_return probed.err();
   out.caps = std::move(probed->caps);
   out.metrics = std::move(probed->values);
+  if (out.size.outlets + out.size.banks > 0) {
+    auto status = co_await snmp.async_get(t, status_request(out.size, out.caps.outlet_names));
+    if (!status) co_return status.err();
+    parse_status(out.size, *status, out.outlets, out.banks);
+  }
   floor_idle_outlets(out.caps, out.outlets, out.metrics);
   co_return out;
 }

@@ -32,7 +32,6 @@ inline const oid config_power_on_time = cp::epdu.child({3, 4, 1, 1, 4});
 inline const oid config_power_off_time = cp::epdu.child({3, 4, 1, 1, 5});
 inline const oid config_reboot_duration = cp::epdu.child({3, 4, 1, 1, 6});
 inline const oid status_index = cp::epdu.child({3, 5, 1, 1, 1});
-inline const oid status_name = cp::epdu.child({3, 5, 1, 1, 2});
 inline const oid status_phase = cp::epdu.child({3, 5, 1, 1, 3});
 inline const oid bank_index = cp::epdu2.child({5, 4, 1, 1});
 inline const oid bank_module_index = cp::epdu2.child({5, 4, 1, 2});

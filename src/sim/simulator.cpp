@@ -317,7 +317,7 @@ void simulator::build() {
     auto phase = [&out] { return integer(static_cast<std::int64_t>(out.phase)); };
 
     add_cell(extra::control_index, row, index);
-    add_cell(cp::outlet::control_name, row, name);
+    if (!o.without_outlet_names.control) add_cell(cp::outlet::control_name, row, name);
     add_cell(extra::control_phase, row, phase);
     // A GET of the command column reads the state (walk of a PDU44005, fw 1.3.2).
     add_cell(cp::outlet::command, row, state,
@@ -325,17 +325,19 @@ void simulator::build() {
     add_cell(extra::control_bank, row, bank);
 
     add_cell(extra::config_index, row, index);
-    add_cell(cp::outlet::config_name, row, name, [this, i](const value& v, bool apply) {
-      if (const errc e = check_display_string(v, max_name_length); e != errc{}) {
-        return e;
-      }
-      if (apply) {
-        spdlog::info("simulated PDU: outlet {} renamed \"{}\" -> \"{}\" from {}", i + 1,
-                     outlets_[i].name, std::get<std::string>(v), request_source_);
-        outlets_[i].name = std::get<std::string>(v);
-      }
-      return errc{};
-    });
+    if (!o.without_outlet_names.config) {
+      add_cell(cp::outlet::config_name, row, name, [this, i](const value& v, bool apply) {
+        if (const errc e = check_display_string(v, max_name_length); e != errc{}) {
+          return e;
+        }
+        if (apply) {
+          spdlog::info("simulated PDU: outlet {} renamed \"{}\" -> \"{}\" from {}", i + 1,
+                       outlets_[i].name, std::get<std::string>(v), request_source_);
+          outlets_[i].name = std::get<std::string>(v);
+        }
+        return errc{};
+      });
+    }
     add_cell(extra::config_phase, row, phase);
     add_cell(extra::config_power_on_time, row,
              [this] { return seconds(options_.delayed_on_time); });
@@ -345,7 +347,7 @@ void simulator::build() {
              [this] { return seconds(options_.reboot_off_time); });
 
     add_cell(extra::status_index, row, index);
-    add_cell(extra::status_name, row, name);
+    if (!o.without_outlet_names.status) add_cell(cp::outlet::status_name, row, name);
     add_cell(extra::status_phase, row, phase);
     add_cell(cp::outlet::state, row, state);
     add_cell(cp::outlet::command_pending, row, [&out] { return integer(out.pending ? 1 : 2); });

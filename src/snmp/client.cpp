@@ -1,5 +1,6 @@
-// SNMP manager on one UDP socket: a receive loop matches responses to waiting requests by
-// request-id (v3: msgID) and source; each request retransmits with the same id until answered.
+// SNMP manager on one UDP socket per address family: a receive loop per socket matches responses
+// to waiting requests by request-id (v3: msgID) and source; each request retransmits with the
+// same id until answered.
 // SNMPv3 adds engine discovery, the engine clock and the Reports that end a request.
 #include "pdu2mqtt/snmp/client.hpp"
 
@@ -41,8 +42,10 @@ struct client::pending {
 
 namespace {
 
+// "10.0.0.5:161", "[fd00::5]:161".
 std::string describe(const udp::endpoint& ep) {
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
+  const auto address = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(ep.port());
 }
 
 std::span<const std::uint8_t> as_bytes(const std::string& s) {
@@ -161,23 +164,39 @@ std::optional<error> answer_mismatch(std::span<const oid> asked, const std::vect
 
 std::shared_ptr<client> client::create(asio::any_io_executor executor, const udp::endpoint& local) {
   std::shared_ptr<client> self(new client(executor, local));
+  self->start_receiving(self->socket_);
+  return self;
+}
+
+void client::start_receiving(udp::socket& socket) {
   asio::co_spawn(
-      executor, [self]() { return self->receive_loop(); },
+      executor_, [self = shared_from_this(), &socket]() { return self->receive_loop(socket); },
       [](std::exception_ptr e) {
         // The loop catches its own errors; anything escaping is a bug worth seeing.
         if (e) std::rethrow_exception(e);
       });
-  return self;
 }
 
-client::client(asio::any_io_executor executor, const udp::endpoint& local)
-    : executor_(executor), socket_(executor), sweeper_(executor) {
-  socket_.open(local.protocol());
-  // One socket receives every PDU's answers: a bridge with a thousand PDUs gets bursts that
-  // overflow the default 208 KiB buffer, and every lost answer costs a timeout. The kernel caps
-  // the request at net.core.rmem_max; failing to get it is not an error.
+namespace {
+
+// One socket receives every PDU's answers: a bridge with a thousand PDUs gets bursts that
+// overflow the default 208 KiB buffer, and every lost answer costs a timeout. The kernel caps
+// the request at net.core.rmem_max; failing to get it is not an error.
+void enlarge_receive_buffer(udp::socket& socket) {
   std::error_code ignored;
-  socket_.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
+  socket.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
+}
+
+}  // namespace
+
+client::client(asio::any_io_executor executor, const udp::endpoint& local)
+    : executor_(executor),
+      socket_(executor),
+      other_socket_(executor),
+      local_is_v6_(local.address().is_v6()),
+      sweeper_(executor) {
+  socket_.open(local.protocol());
+  enlarge_receive_buffer(socket_);
   socket_.bind(local);
   // Request-ids start at a random point so a restarted bridge does not accept the late
   // answers meant for its previous life.
@@ -190,6 +209,33 @@ client::client(asio::any_io_executor executor, const udp::endpoint& local)
 client::~client() {
   std::error_code ignored;
   socket_.close(ignored);
+  other_socket_.close(ignored);
+}
+
+// IPv4 and IPv6 PDUs from one client, on one io_context: a second socket, for the family the
+// first is not, opened at the first request that needs it. Two sockets rather than one
+// dual-stack IPv6 socket: a bridge that polls only IPv4 PDUs opens no IPv6 socket, so it runs
+// where IPv6 is off (kernel or container), and IPv4 answers keep their plain IPv4 source
+// instead of a v4-mapped one that every comparison would have to unmap.
+result<udp::socket*> client::socket_for(const udp::endpoint& peer) {
+  if (peer.address().is_v6() == local_is_v6_) return &socket_;
+  if (other_socket_.is_open()) return &other_socket_;
+  const auto family = peer.address().is_v6() ? "IPv6" : "IPv4";
+  std::error_code ec;
+  other_socket_.open(peer.protocol(), ec);
+  if (!ec) {
+    enlarge_receive_buffer(other_socket_);
+    other_socket_.bind(udp::endpoint(peer.protocol(), 0), ec);
+  }
+  if (ec) {
+    std::error_code ignored;
+    other_socket_.close(ignored);
+    return error{make_error_code(errc::socket_error), "cannot open an " + std::string(family) +
+                                                          " socket for " + describe(peer) + ": " +
+                                                          ec.message()};
+  }
+  start_receiving(other_socket_);
+  return &other_socket_;
 }
 
 udp::endpoint client::local_endpoint() const {
@@ -201,6 +247,7 @@ void client::close() {
   closed_ = true;
   std::error_code ignored;
   socket_.close(ignored);
+  other_socket_.close(ignored);
   sweeper_.cancel();
   for (auto& [id, p] : pending_)
     p->wakeup.cancel();
@@ -246,12 +293,12 @@ std::int32_t client::next_request_id() {
   return last_request_id_;
 }
 
-awaitable<void> client::receive_loop() {
+awaitable<void> client::receive_loop(udp::socket& socket) {
   std::vector<std::uint8_t> buffer(max_message_size);
   udp::endpoint sender;
   while (!closed_) {
     auto [ec, n] =
-        co_await socket_.async_receive_from(asio::buffer(buffer), sender, as_tuple_awaitable);
+        co_await socket.async_receive_from(asio::buffer(buffer), sender, as_tuple_awaitable);
     if (ec) {
       if (ec == asio::error::operation_aborted || closed_) break;
       continue;  // e.g. ICMP-reported errors on some stacks: the request's timeout handles it
@@ -595,6 +642,8 @@ awaitable<result<pdu>> client::send_and_wait(const target& t, std::int32_t id,
                           std::to_string(datagram.size()) + " bytes do not fit a datagram");
   }
 
+  auto socket = socket_for(t.endpoint);
+  if (!socket) co_return socket.err();
   if (!waiting) waiting = std::make_shared<pending>(executor_, t);
   pending_.emplace(id, waiting);
   struct unregister {
@@ -608,7 +657,7 @@ awaitable<result<pdu>> client::send_and_wait(const target& t, std::int32_t id,
     if (attempt > 0) ++stats_.retransmissions;
     ++stats_.requests_sent;
     auto [send_ec, sent] =
-        co_await socket_.async_send_to(asio::buffer(datagram), t.endpoint, as_tuple_awaitable);
+        co_await (*socket)->async_send_to(asio::buffer(datagram), t.endpoint, as_tuple_awaitable);
     (void)sent;
     if (send_ec) {
       if (closed_) co_return result<pdu>(errc::cancelled, "client closed");

@@ -109,9 +109,10 @@ TEST(families, three_phase_reports_each_phase) {
 // The bridge against one family's simulator, watched over MQTT.
 class family_bridge : public ::testing::Test {
  protected:
-  void start(const std::string& model) {
-    sim = std::make_unique<simulator_fixture>(
-        std::vector<std::string>{"--model", model, "--apply-delay-ms", "100"});
+  void start(const std::string& model, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"--model", model, "--apply-delay-ms", "100"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    sim = std::make_unique<simulator_fixture>(std::move(args));
     const auto config = dir.write_file("pdu2mqtt.json", R"({
   "mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
                                                             R"("},
@@ -169,6 +170,45 @@ TEST_F(family_bridge, ats_losing_input_a_and_a_contact_opening_are_published) {
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/contact/2", "abnormal", 5s, from));
   EXPECT_TRUE(watch.on_topic("pdu2mqtt/pdu/contact/1", from).empty()) << "only what changed";
 }
+
+// Some units have no ePDUOutletConfigOutletName (noSuchObject there): the names come from the
+// read-only copies, the control table's first, else the status table's; a rename, which only
+// the missing column could take, is refused without a SET.
+class outlet_name_fallback : public family_bridge,
+                             public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(outlet_name_fallback, names_come_from_a_copy_when_the_unit_lacks_the_writable_column) {
+  const std::string missing = GetParam();
+  start("switched", {"--without-outlet-names", missing});
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/3/name", "Outlet3", 10s))
+      << bridge.output();
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/8/name", "Outlet8", 5s));
+  const auto state = watch.wait_for("pdu2mqtt/pdu/state", {}, 5s);
+  ASSERT_TRUE(state);
+  EXPECT_EQ(nlohmann::json::parse(state->payload)["outlets"][2]["name"], "Outlet3");
+  const std::string column =
+      missing == "config" ? "ePDUOutletControlOutletName" : "ePDUOutletStatusOutletName";
+  EXPECT_NE(bridge.output().find("outlet names from " + column), std::string::npos)
+      << bridge.output();
+
+  const auto from = watch.mark();
+  watch.publish("pdu2mqtt/pdu/outlet/3/name/set", "NAS");
+  const auto result = watch.wait_for("pdu2mqtt/pdu/outlet/3/result", {}, 5s, from);
+  ASSERT_TRUE(result);
+  const auto r = nlohmann::json::parse(result->payload);
+  EXPECT_EQ(r["ok"], false);
+  EXPECT_NE(r["error"].get<std::string>().find("renaming is not supported"), std::string::npos)
+      << result->payload;
+  EXPECT_EQ(snmp_get_value(sim->endpoint(), "public", "1.3.6.1.4.1.99999.1.2.0"), "0")
+      << "a SET reached the PDU";
+}
+
+INSTANTIATE_TEST_SUITE_P(missing, outlet_name_fallback,
+                         ::testing::Values("config", "config,control"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           return std::string(info.param) == "config" ? "config"
+                                                                      : "config_and_control";
+                         });
 
 }  // namespace
 }  // namespace pdu2mqtt::test

@@ -296,5 +296,43 @@ TEST(real_walk_variants, an_outlet_name_that_is_not_utf8_is_published_with_a_rep
   (void)from;
 }
 
+// The real walk without ePDUOutletConfigOutletName, as some units are: the names come from
+// ePDUOutletControlOutletName (renamed here so that they differ from the status table's copy).
+TEST(real_walk_variants, without_the_config_name_column_the_names_come_from_the_control_table) {
+  temp_dir dir;
+  std::ifstream in(snmpsim_fixture::default_recording());
+  std::string recording, line;
+  const std::string config_names = "1.3.6.1.4.1.3808.1.1.3.3.4.1.1.2.";
+  const std::string control_names = "1.3.6.1.4.1.3808.1.1.3.3.3.1.1.2.";
+  while (std::getline(in, line)) {
+    if (line.rfind(config_names, 0) == 0) continue;
+    if (line.rfind(control_names, 0) == 0) {
+      const auto bar = line.find('|');
+      line = line.substr(0, bar) + "|4|Rack " +
+             line.substr(control_names.size(), bar - control_names.size());
+    }
+    recording += line + "\n";
+  }
+  const auto path = dir.write_file("noconfig.snmprec", recording);
+  snmpsim_fixture agent({path});
+  mosquitto_fixture broker;
+  mqtt_observer watch{broker.uri()};
+  ASSERT_TRUE(watch.wait_connected());
+  const auto config = dir.write_file("pdu2mqtt.json", R"({
+  "mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
+                                                          R"("},
+  "pdus": [{"id": "ats", "host": "127.0.0.1", "port": )" + std::to_string(agent.port()) +
+                                                          R"(,
+            "snmp": {"community": "noconfig", "timeout_ms": 2000, "retries": 1},
+            "poll_interval_ms": 1000}]
+})");
+  child_process bridge;
+  bridge.start({PDU2MQTT_BINARY, "run", "--config", config.string()});
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/ats/outlet/1/name", "Rack 1", 30s))
+      << bridge.output();
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/ats/outlet/10/name", "Rack 10", 5s));
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/ats/outlet/1", "ON", 5s));
+}
+
 }  // namespace
 }  // namespace pdu2mqtt::test

@@ -245,6 +245,28 @@ TEST_F(web_api, probes_and_adds_a_pdu_to_the_running_bridge) {
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/rack-b/outlet/2", "OFF", 10s, from));
 }
 
+// The page's form takes an IPv6 address as the config file does: probe, add, poll, switch.
+TEST_F(web_api, probes_and_adds_a_pdu_at_an_ipv6_address) {
+  simulator_fixture six({"--listen", "[::1]:0", "--outlets", "4", "--name", "Rack Six", "--serial",
+                         "SIMWEB06", "--apply-delay-ms", "50"});
+  const auto six_port = std::to_string(six.port());
+  auto probe = web_post(port, "/api/probe", R"({"host": "::1", "port": )" + six_port + "}");
+  ASSERT_EQ(probe.status, 200);
+  ASSERT_EQ(probe.json()["ok"], true) << probe.body;
+  EXPECT_EQ(probe.json()["serial"], "SIMWEB06");
+  EXPECT_EQ(probe.json()["outlets"].size(), 4u);
+
+  const auto from = watch.mark();
+  auto added =
+      web_post(port, "/api/pdus", R"({"id": "rack-six", "host": "::1", "port": )" + six_port + "}");
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/rack-six/availability", "online", 10s, from))
+      << bridge.output();
+  ASSERT_EQ(web_post(port, "/api/pdus/rack-six/outlets/2", "OFF").status, 202);
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/rack-six/outlet/2", "OFF", 10s, from));
+  EXPECT_EQ(snmp_get_value(six.endpoint(), "public", outlet_state_oid + std::string("2")), "2");
+}
+
 TEST_F(web_api, an_outage_shows_the_pdu_offline_and_back) {
   event_stream events(port);
   ASSERT_TRUE(events.wait_for("snapshot"));

@@ -1,4 +1,5 @@
-// Starts `pdu2mqtt simulate` on 127.0.0.1:0 and learns its port from the banner line.
+// Starts `pdu2mqtt simulate` on 127.0.0.1:0 (or the --listen given) and learns its address and
+// port from the banner line.
 #include "support/simulator_fixture.hpp"
 
 #include <algorithm>
@@ -9,7 +10,7 @@ namespace pdu2mqtt::test {
 namespace {
 
 constexpr auto start_timeout = 30s;
-constexpr std::string_view banner = "simulated PDU listening on udp 127.0.0.1:";
+constexpr std::string_view banner = "simulated PDU listening on udp ";
 
 }  // namespace
 
@@ -28,21 +29,30 @@ simulator_fixture::simulator_fixture(std::vector<std::string> extra_args,
     throw std::runtime_error("simulator did not report its port:\n" + process_.output());
   }
   // The banner must be the first stdout line: logs go to stderr, so stdout is ours alone.
+  // "ADDRESS:PORT" or "[V6ADDRESS]:PORT" follows it.
   const std::string out = process_.stdout_text();
-  const auto digits = out.rfind(banner, 0) == 0 ? banner.size() : std::string::npos;
+  const auto at = out.rfind(banner, 0) == 0 ? banner.size() : std::string::npos;
+  const auto colon = at == std::string::npos ? std::string::npos : out.find(' ', at);
+  const auto digits = colon == std::string::npos ? std::string::npos : out.rfind(':', colon);
   unsigned port = 0;
-  const auto* first = out.data() + (digits == std::string::npos ? out.size() : digits);
+  const auto* first = out.data() + (digits == std::string::npos ? out.size() : digits + 1);
   const auto [end, error] = std::from_chars(first, out.data() + out.size(), port);
-  if (digits == std::string::npos || error != std::errc{} || port == 0 || port > 65535) {
+  if (digits == std::string::npos || digits <= at || error != std::errc{} || port == 0 ||
+      port > 65535) {
     process_.stop();
     throw std::runtime_error("simulator banner is not the first stdout line or has no port:\n" +
                              process_.output());
   }
   port_ = static_cast<std::uint16_t>(port);
+  address_ = out.substr(at, digits - at);
+  if (address_.size() > 2 && address_.front() == '[' && address_.back() == ']') {
+    address_ = address_.substr(1, address_.size() - 2);
+  }
 }
 
 std::string simulator_fixture::endpoint() const {
-  return "127.0.0.1:" + std::to_string(port_);
+  const bool v6 = address_.find(':') != std::string::npos;
+  return (v6 ? "[" + address_ + "]" : address_) + ":" + std::to_string(port_);
 }
 
 }  // namespace pdu2mqtt::test

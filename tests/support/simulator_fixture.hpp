@@ -9,10 +9,11 @@
 
 namespace pdu2mqtt::test {
 
-// Runs `PDU2MQTT_BINARY simulate --listen 127.0.0.1:0 <extra_args>` and reads the bound port
-// from its first stdout line, "simulated PDU listening on udp 127.0.0.1:PORT (...)". Port 0
-// means no free-port race: the simulator binds first and tells us where. extra_args may hold
-// its own --listen, to come back on a known port after a simulated outage.
+// Runs `PDU2MQTT_BINARY simulate --listen 127.0.0.1:0 <extra_args>` and reads the bound address
+// and port from its first stdout line, "simulated PDU listening on udp 127.0.0.1:PORT (...)"
+// ("[::1]:PORT" for IPv6). Port 0 means no free-port race: the simulator binds first and tells
+// us where. extra_args may hold its own --listen: another address (`[::1]:0`), or a known port
+// to come back on after a simulated outage.
 class simulator_fixture {
  public:
   // Throws std::runtime_error with the simulator's output if the line does not appear in 30 s
@@ -21,11 +22,13 @@ class simulator_fixture {
                              const environment& extra_env = {});
 
   std::uint16_t port() const noexcept { return port_; }
-  std::string endpoint() const;  // "127.0.0.1:PORT"
+  const std::string& address() const noexcept { return address_; }  // "127.0.0.1", "::1"
+  std::string endpoint() const;  // "127.0.0.1:PORT", "[::1]:PORT" (net-snmp's tools take both)
   child_process& process() noexcept { return process_; }
 
  private:
   std::uint16_t port_ = 0;
+  std::string address_;
   child_process process_;
 };
 

@@ -4,6 +4,7 @@
 
 #include "pdu2mqtt/pdu/capability_probe.hpp"
 #include "pdu2mqtt/pdu/cyberpower_oids.hpp"
+#include "pdu2mqtt/pdu/cyberpower_profile.hpp"
 
 namespace pdu2mqtt::device {
 namespace {
@@ -103,6 +104,44 @@ TEST(capability_probe, outlet_meters_only_when_the_unit_says_it_meters_outlets) 
   sizes.monitored_outlets = 2;
   plan = plan_probe(sizes, size);
   EXPECT_TRUE(parse_probe(plan, answer(plan.request, cells)).caps.outlet_metering);
+}
+
+// Units without ePDUOutletConfigOutletName answer noSuchObject (or NULL, as real firmware does
+// for other absent columns) there: the names come from the control table, else the status table,
+// and every poll asks that column.
+TEST(capability_probe, outlet_names_fall_back_to_the_control_then_the_status_column) {
+  const std::map<snmp::oid, snmp::value> every = {
+      {cp::outlet::config_name.child(1), std::string("Outlet1")},
+      {cp::outlet::control_name.child(1), std::string("Outlet1")},
+      {cp::outlet::status_name.child(1), std::string("Outlet1")}};
+  const auto names = [](std::map<snmp::oid, snmp::value> cells) {
+    return parse_probe_sizes(answer(probe_sizes_request(), cells)).outlet_names;
+  };
+  EXPECT_EQ(names(every), outlet_name_column::config);
+  auto cells = every;
+  cells.erase(cp::outlet::config_name.child(1));
+  EXPECT_EQ(names(cells), outlet_name_column::control);
+  cells[cp::outlet::control_name.child(1)] = snmp::null_value{};
+  EXPECT_EQ(names(cells), outlet_name_column::status);
+  cells[cp::outlet::config_name.child(1)] = snmp::no_such_instance{};
+  cells.erase(cp::outlet::status_name.child(1));
+  EXPECT_EQ(names(cells), outlet_name_column::config) << "no name anywhere: the writable column";
+  // An empty name is a name: the column is there.
+  cells[cp::outlet::config_name.child(1)] = std::string();
+  EXPECT_EQ(names(cells), outlet_name_column::config);
+
+  table_sizes sizes;
+  sizes.outlet_names = outlet_name_column::status;
+  const counts size{.outlets = 2, .banks = 1};
+  const auto plan = plan_probe(sizes, size);
+  const auto caps = parse_probe(plan, answer(plan.request, {})).caps;
+  EXPECT_EQ(caps.outlet_names, outlet_name_column::status);
+  const auto poll = poll_request(size, caps);
+  EXPECT_EQ(poll[poll_header], cp::outlet::status_name.child(1));
+  EXPECT_EQ(poll[poll_header + 4], cp::outlet::status_name.child(2));
+  EXPECT_EQ(status_request(size, outlet_name_column::control)[4],
+            cp::outlet::control_name.child(2));
+  EXPECT_EQ(status_request(size)[0], cp::outlet::config_name.child(1));
 }
 
 TEST(idle_floor, off_outlets_and_phantom_readings_read_zero) {

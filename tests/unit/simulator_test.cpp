@@ -237,6 +237,23 @@ TEST_F(simulator_test, renaming_an_outlet_shows_in_every_name_column) {
   EXPECT_EQ(sim_->set(std::span(&read_only, 1)).status, errc::not_writable);
 }
 
+TEST_F(simulator_test, a_unit_without_the_config_name_column_keeps_the_read_only_copies) {
+  simulator_options o;
+  o.without_outlet_names.config = true;
+  make(o);
+  EXPECT_EQ(sim_->get(cp::outlet::config_name.child(2)), value{snmp::no_such_object{}});
+  EXPECT_EQ(sim_->get(cp::outlet::control_name.child(2)), value{std::string("Outlet2")});
+  EXPECT_EQ(sim_->get(cp::outlet::status_name.child(2)), value{std::string("Outlet2")});
+  const varbind rename{cp::outlet::config_name.child(2), std::string("NAS")};
+  EXPECT_NE(sim_->set(std::span(&rename, 1)).status, errc{});
+  EXPECT_EQ(sim_->name_of(2), "Outlet2");
+
+  o.without_outlet_names.control = true;
+  make(o);
+  EXPECT_EQ(sim_->get(cp::outlet::control_name.child(2)), value{snmp::no_such_object{}});
+  EXPECT_EQ(sim_->get(cp::outlet::status_name.child(2)), value{std::string("Outlet2")});
+}
+
 TEST_F(simulator_test, set_counters_are_readable_over_snmp) {
   simulator_options o;
   o.apply_delay = 0ms;

@@ -14,7 +14,7 @@
 
 namespace pdu2mqtt::device {
 
-// Round 1: the table sizes.
+// Round 1: the table sizes, and which columns of outlet 1 answer.
 std::vector<snmp::oid> probe_sizes_request();
 
 struct table_sizes {
@@ -29,6 +29,9 @@ struct table_sizes {
   int humidity_sensors = 0;
   int contacts = 0;
   bool outlet_delays = false;  // ePDUOutletConfigPowerOnTime.1 answered: delayed commands work
+  // The first of the three name columns that answers a string for outlet 1 (config when none
+  // does: the names are then empty, as the unit has none).
+  outlet_name_column outlet_names = outlet_name_column::config;
   friend bool operator==(const table_sizes&, const table_sizes&) = default;
 };
 // Absent sizes are 0; every size is clamped to what the MIB allows.

@@ -81,8 +81,11 @@ namespace outlet {
 // delayedOn(4) delayedOff(5) delayedReboot(6) cancelPendingCommand(7) outletIdentify(8).
 // A GET returns the state (1 on, 2 off).
 inline const oid command = epdu.child({3, 3, 1, 1, 4});
-inline const oid control_name = epdu.child({3, 3, 1, 1, 2});     // read-only copy of the name
+// The outlet's name, in three tables: the writable one (config) and two read-only copies. Units
+// lacking the config column exist; the names then come from a copy (outlet_name_column).
+inline const oid control_name = epdu.child({3, 3, 1, 1, 2});     // ePDUOutletControlOutletName, RO
 inline const oid config_name = epdu.child({3, 4, 1, 1, 2});      // ePDUOutletConfigOutletName, RW
+inline const oid status_name = epdu.child({3, 5, 1, 1, 2});      // ePDUOutletStatusOutletName, RO
 inline const oid state = epdu.child({3, 5, 1, 1, 4});            // outletStatusOn(1) / Off(2)
 inline const oid command_pending = epdu.child({3, 5, 1, 1, 5});  // 1 pending, 2 none
 inline const oid bank = epdu.child({3, 5, 1, 1, 6});             // bank the outlet is on

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "pdu2mqtt/pdu/cyberpower_oids.hpp"
@@ -35,9 +36,15 @@ counts parse_counts(std::span<const snmp::varbind> varbinds);
 // ePDUOutletStatusOutletState: 1 on, 2 off, anything else (NULL, absent) unknown.
 power_state parse_power_state(const snmp::value& v);
 
-// Per outlet name, state, pending, bank; then per bank load and load state.
-std::vector<snmp::oid> status_request(const counts& size);
-// varbinds answer status_request(size) in order.
+// The column of the outlet names: ePDUOutlet{Config,Control,Status}OutletName.
+const snmp::oid& outlet_name_oid(outlet_name_column column) noexcept;
+// MIB name of that column, for logs and `probe`.
+std::string_view outlet_name_column_name(outlet_name_column column) noexcept;
+
+// Per outlet name (from `names`), state, pending, bank; then per bank load and load state.
+std::vector<snmp::oid> status_request(const counts& size,
+                                      outlet_name_column names = outlet_name_column::config);
+// varbinds answer status_request(size, any column) in order.
 void parse_status(const counts& size, std::span<const snmp::varbind> varbinds,
                   std::vector<outlet>& outlets, std::vector<bank>& banks);
 

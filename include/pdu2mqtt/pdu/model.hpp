@@ -55,6 +55,11 @@ struct bank {
   friend bool operator==(const bank&, const bank&) = default;
 };
 
+// Which table the outlet names are read from: ePDUOutletConfigOutletName, the writable one,
+// where the unit has it; else its read-only copies ePDUOutletControlOutletName, then
+// ePDUOutletStatusOutletName.
+enum class outlet_name_column { config, control, status };
+
 // What this unit can report beyond outlets and bank current, decided when it is discovered
 // (capability_probe.hpp): polls read exactly these metrics.
 struct capabilities {
@@ -64,6 +69,7 @@ struct capabilities {
   bool ats = false;                 // two inputs with automatic transfer
   bool environment = false;         // an ENVIROSENSOR is attached
   bool delayed_commands = false;    // outlets have power-on/off delays (DELAYON/DELAYOFF/CANCEL)
+  outlet_name_column outlet_names = outlet_name_column::config;
   friend bool operator==(const capabilities&, const capabilities&) = default;
 };
 

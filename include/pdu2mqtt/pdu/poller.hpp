@@ -118,13 +118,19 @@ class poller : public std::enable_shared_from_this<poller> {
   awaitable<bool> discover();
   awaitable<bool> poll();
   awaitable<result<probe_result>> probe_capabilities(counts size);
-  awaitable<void> recheck_capabilities();
+  // False when the PDU did not answer (counted as a failed read).
+  awaitable<bool> recheck_capabilities();
   void prepare_poll(std::vector<snmp::oid> oids);
   awaitable<void> execute(command_request request);
   // The OIDs' values, in requests of effective_max_varbinds_; `prepared` (encoded for the same
   // OIDs) is used when it was prepared for that size.
   awaitable<result<std::vector<snmp::varbind>>> read(const std::vector<snmp::oid>& oids,
                                                      const snmp::prepared_get* prepared = nullptr);
+  // One GET of the first `count` OIDs of request, one attempt: is a request that size answered?
+  awaitable<bool> answers(const std::vector<snmp::oid>& request, std::size_t count);
+  // The largest of request.size(), half that, ... the PDU answers (one attempt each), or 1.
+  awaitable<std::size_t> largest_answered(const std::vector<snmp::oid>& request);
+  void log_smaller(std::size_t previous) const;
   void apply_status(snapshot next);
   void poll_failed(const error& e);
   awaitable<void> execute_rename(command_request request);
@@ -147,6 +153,9 @@ class poller : public std::enable_shared_from_this<poller> {
   bool answered_recently_ = false;
   int consecutive_failures_ = 0;
   std::size_t effective_max_varbinds_ = 10;
+  // A request left unanswered right after the PDU had answered, when retries 0 left no attempt
+  // for read()'s check: the next read makes the check first, and tries smaller sizes with it.
+  std::vector<snmp::oid> unchecked_;
   std::uint64_t polls_ok_ = 0;
   std::uint64_t polls_failed_ = 0;
   std::uint64_t polls_missed_ = 0;

@@ -15,8 +15,8 @@
 
 namespace pdu2mqtt::device {
 
-// Identity, counts, every outlet and bank, and the capability probe with its metrics: four
-// GET rounds, each cut to t.max_varbinds.
+// Identity and counts, the capability probe with its metrics (which also says which column
+// names the outlets), then every outlet and bank: four GET rounds, each cut to t.max_varbinds.
 awaitable<result<snapshot>> async_read_snapshot(snmp::client& snmp, const snmp::target& t);
 
 // What to check when a PDU does not answer at all (a timeout), for people reading the error.

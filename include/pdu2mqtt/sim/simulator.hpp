@@ -195,6 +195,15 @@ struct simulator_options {
   // give their own clock to let hours of consumption pass at once.
   std::function<std::chrono::steady_clock::time_point()> clock;
 
+  // Outlet name columns the unit does not serve at all (a GET there is noSuchObject): some units
+  // have no ePDUOutletConfigOutletName, only its read-only copies in the control and status
+  // tables. Without the config column outlets cannot be renamed.
+  struct name_columns {
+    bool config = false;   // ePDUOutletConfigOutletName
+    bool control = false;  // ePDUOutletControlOutletName
+    bool status = false;   // ePDUOutletStatusOutletName
+  } without_outlet_names;
+
   // Communities and the request varbind limit (12, dropped beyond, like the real firmware).
   snmp::agent_options agent;
 

@@ -1,4 +1,5 @@
-// Async SNMP v1/v2c/v3 manager side on one UDP socket: many targets, many requests in flight,
+// Async SNMP v1/v2c/v3 manager side on one UDP socket per address family (IPv4, and IPv6 once a
+// target needs it): many targets, many requests in flight,
 // request-id (v3: msgID) matching, per-request timeout and retries, tooBig splitting, SNMPv3
 // engine discovery and time synchronisation (RFC 3414 4, 3.2 7b). Errors are values.
 #pragma once
@@ -86,9 +87,24 @@ class prepared_get {
   std::vector<chunk> chunks_;
 };
 
+// Of the addresses a PDU's host name resolved to (resolver results, or endpoints), the one to
+// talk to: the first IPv4 one, else the first IPv6 one; nullopt when there is none. IPv4 first,
+// so a PDU with both is reached as it always was, and a name with only IPv6 still works.
+template <class Entries>
+std::optional<asio::ip::udp::endpoint> preferred_endpoint(const Entries& found) {
+  std::optional<asio::ip::udp::endpoint> first;
+  for (const auto& entry : found) {
+    const asio::ip::udp::endpoint endpoint = entry;
+    if (endpoint.address().is_v4()) return endpoint;
+    if (!first) first = endpoint;
+  }
+  return first;
+}
+
 class client : public std::enable_shared_from_this<client> {
  public:
-  // Opens the socket (IPv4 or IPv6 after local's protocol) and starts the receive loop.
+  // Opens the socket (IPv4 or IPv6 after local's protocol) and starts the receive loop. Targets
+  // of the other family are reached through a second socket, opened when first needed.
   static std::shared_ptr<client> create(
       asio::any_io_executor executor,
       const asio::ip::udp::endpoint& local = asio::ip::udp::endpoint(asio::ip::udp::v4(), 0));
@@ -137,6 +153,7 @@ class client : public std::enable_shared_from_this<client> {
   std::optional<engine_info> engine(const asio::ip::udp::endpoint& endpoint) const;
   // Localized key sets held (one per user identity and engine).
   std::size_t cached_keys() const noexcept { return keys_.size(); }
+  // The socket bound at create() (not the other family's).
   asio::ip::udp::endpoint local_endpoint() const;
 
   // Closes the socket; requests in flight complete with errc::cancelled.
@@ -159,7 +176,9 @@ class client : public std::enable_shared_from_this<client> {
                             std::string, std::string>;
 
   client(asio::any_io_executor executor, const asio::ip::udp::endpoint& local);
-  awaitable<void> receive_loop();
+  void start_receiving(asio::ip::udp::socket& socket);
+  awaitable<void> receive_loop(asio::ip::udp::socket& socket);
+  result<asio::ip::udp::socket*> socket_for(const asio::ip::udp::endpoint& peer);
   void receive_v3(std::span<const std::uint8_t> datagram, const asio::ip::udp::endpoint& sender);
   bool accept_engine_time(const v3::usm_parameters& usm);
   void adopt_engine_time(const v3::usm_parameters& usm);  // from a notInTimeWindow Report
@@ -183,6 +202,8 @@ class client : public std::enable_shared_from_this<client> {
 
   asio::any_io_executor executor_;
   asio::ip::udp::socket socket_;
+  asio::ip::udp::socket other_socket_;  // the other address family; closed until needed
+  bool local_is_v6_ = false;
   std::unordered_map<std::int32_t, std::shared_ptr<pending>> pending_;
   asio::steady_timer sweeper_;  // one timer for every attempt's timeout
   bool sweeper_armed_ = false;
