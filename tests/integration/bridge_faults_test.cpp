@@ -516,6 +516,32 @@ TEST_F(bridge_faults, pdu_dying_under_a_stream_of_commands_goes_offline) {
   EXPECT_TRUE(offline) << bridge.output();
 }
 
+// The README's bound: a PDU that stops answering is offline within offline_after_failures x
+// timeout x attempts, plus one poll interval. Here 3 x 300 ms x 3 + 500 ms = 3.2 s. Before,
+// the first failed poll also tried 5, 2 and 1 varbinds with full retries each: ~6 s.
+TEST_F(bridge_faults, a_frozen_pdu_is_offline_within_the_documented_bound) {
+  simulator_fixture pdu({"--outlets", "8", "--banks", "2"});
+  start_bridge(
+      bridge_config(broker, json::array({pdu_entry("pdu", pdu.port(),
+                                                   {{"snmp", {{"timeout_ms", 300}, {"retries", 2}}},
+                                                    {"poll_interval_ms", 500},
+                                                    {"offline_after_failures", 3}})})));
+  mqtt_observer watch(broker.uri());
+  ASSERT_TRUE(watch.wait_connected());
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
+  watch.pump(1s);  // a few good polls: the PDU "answered recently"
+  const auto from = watch.mark();
+  pdu.process().signal(SIGSTOP);
+  const auto frozen = std::chrono::steady_clock::now();
+  const bool offline = watch.wait_for_payload("pdu2mqtt/pdu/availability", "offline", 15s, from);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - frozen);
+  pdu.process().signal(SIGCONT);
+  ASSERT_TRUE(offline) << bridge.output();
+  std::cout << "[ info     ] offline " << took.count() << " ms after the PDU froze (bound 3200)\n";
+  EXPECT_LT(took, 3200ms + 500ms) << "bound plus the observer's own delay";
+}
+
 // A PDU that vanishes and returns, five times: no thread or memory growth in the bridge.
 TEST_F(bridge_faults, repeated_pdu_outages_leave_no_threads_or_memory_behind) {
   const auto port = free_udp_port();
