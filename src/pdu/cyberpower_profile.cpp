@@ -95,28 +95,35 @@ power_state parse_power_state(const snmp::value& v) {
   return state == 1 ? power_state::on : state == 2 ? power_state::off : power_state::unknown;
 }
 
-const oid& outlet_name_oid(outlet_name_column column) noexcept {
-  switch (column) {
-    case outlet_name_column::control:
-      return cp::outlet::control_name;
-    case outlet_name_column::status:
-      return cp::outlet::status_name;
-    case outlet_name_column::config:
-      break;
+namespace {
+
+// Each column an outlet's name can come from, with its MIB name: one table for both lookups.
+struct outlet_name_source {
+  outlet_name_column column;
+  const oid* at;
+  std::string_view mib_name;
+};
+
+const outlet_name_source& source_of(outlet_name_column column) noexcept {
+  static const outlet_name_source sources[] = {
+      {outlet_name_column::config, &cp::outlet::config_name, "ePDUOutletConfigOutletName"},
+      {outlet_name_column::control, &cp::outlet::control_name, "ePDUOutletControlOutletName"},
+      {outlet_name_column::status, &cp::outlet::status_name, "ePDUOutletStatusOutletName"},
+  };
+  for (const auto& s : sources) {
+    if (s.column == column) return s;
   }
-  return cp::outlet::config_name;
+  return sources[0];
+}
+
+}  // namespace
+
+const oid& outlet_name_oid(outlet_name_column column) noexcept {
+  return *source_of(column).at;
 }
 
 std::string_view outlet_name_column_name(outlet_name_column column) noexcept {
-  switch (column) {
-    case outlet_name_column::control:
-      return "ePDUOutletControlOutletName";
-    case outlet_name_column::status:
-      return "ePDUOutletStatusOutletName";
-    case outlet_name_column::config:
-      break;
-  }
-  return "ePDUOutletConfigOutletName";
+  return source_of(column).mib_name;
 }
 
 std::vector<oid> status_request(const counts& size, outlet_name_column names) {
