@@ -16,8 +16,8 @@
 #include <stdexcept>
 
 #include "measure.hpp"
-#include "pdu2mqtt/pdu/cyberpower_profile.hpp"
-#include "pdu2mqtt/pdu/reader.hpp"
+#include "pdu2mqtt/device/cyberpower_profile.hpp"
+#include "pdu2mqtt/device/reader.hpp"
 #include "pdu2mqtt/snmp/client.hpp"
 #include "pdu2mqtt/snmp/message.hpp"
 #include "sections.hpp"

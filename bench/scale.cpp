@@ -13,8 +13,8 @@
 #include <stdexcept>
 
 #include "measure.hpp"
-#include "pdu2mqtt/pdu/cyberpower_profile.hpp"
-#include "pdu2mqtt/pdu/reader.hpp"
+#include "pdu2mqtt/device/cyberpower_profile.hpp"
+#include "pdu2mqtt/device/reader.hpp"
 #include "peers.hpp"
 #include "sections.hpp"
 #include "support/mosquitto_fixture.hpp"

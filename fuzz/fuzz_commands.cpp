@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "pdu2mqtt/mqtt/topics.hpp"
-#include "pdu2mqtt/pdu/command.hpp"
+#include "pdu2mqtt/topics/layout.hpp"
+#include "pdu2mqtt/device/command.hpp"
 
 namespace {
 

@@ -11,8 +11,8 @@
 
 #include "pdu2mqtt/common/ascii.hpp"
 #include "pdu2mqtt/common/untrusted_text.hpp"
-#include "pdu2mqtt/pdu/command.hpp"
-#include "pdu2mqtt/pdu/snapshot_json.hpp"
+#include "pdu2mqtt/device/command.hpp"
+#include "pdu2mqtt/device/snapshot_json.hpp"
 #include "pdu2mqtt/version.hpp"
 
 namespace pdu2mqtt::app {

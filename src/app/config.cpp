@@ -16,7 +16,7 @@
 
 #include "pdu2mqtt/common/ascii.hpp"
 #include "pdu2mqtt/common/slug.hpp"
-#include "pdu2mqtt/mqtt/topics.hpp"
+#include "pdu2mqtt/topics/layout.hpp"
 
 namespace pdu2mqtt::app {
 namespace {

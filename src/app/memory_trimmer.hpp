@@ -5,7 +5,7 @@
 
 #include <chrono>
 
-#include "pdu2mqtt/snmp/asio.hpp"
+#include "pdu2mqtt/common/asio.hpp"
 
 namespace pdu2mqtt::app {
 

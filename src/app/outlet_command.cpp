@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "pdu2mqtt/app/commands.hpp"
-#include "pdu2mqtt/pdu/reader.hpp"
+#include "pdu2mqtt/device/reader.hpp"
 #include "run_io.hpp"
 #include "snmp_cli_options.hpp"
 

@@ -5,9 +5,9 @@
 #include <iostream>
 
 #include "pdu2mqtt/app/commands.hpp"
-#include "pdu2mqtt/pdu/cyberpower_profile.hpp"
-#include "pdu2mqtt/pdu/reader.hpp"
-#include "pdu2mqtt/pdu/snapshot_json.hpp"
+#include "pdu2mqtt/device/cyberpower_profile.hpp"
+#include "pdu2mqtt/device/reader.hpp"
+#include "pdu2mqtt/device/snapshot_json.hpp"
 #include "run_io.hpp"
 #include "snmp_cli_options.hpp"
 

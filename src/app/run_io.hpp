@@ -4,7 +4,7 @@
 #include <exception>
 #include <optional>
 
-#include "pdu2mqtt/snmp/asio.hpp"
+#include "pdu2mqtt/common/asio.hpp"
 
 namespace pdu2mqtt::app {
 

@@ -5,8 +5,8 @@
 #include <asio/redirect_error.hpp>
 
 #include "pdu2mqtt/common/ascii.hpp"
-#include "pdu2mqtt/mqtt/topics.hpp"
-#include "pdu2mqtt/pdu/reader.hpp"
+#include "pdu2mqtt/topics/layout.hpp"
+#include "pdu2mqtt/device/reader.hpp"
 #include "pdu2mqtt/version.hpp"
 
 namespace pdu2mqtt::app {

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "pdu2mqtt/mqtt/link.hpp"
-#include "pdu2mqtt/snmp/asio.hpp"
+#include "pdu2mqtt/common/asio.hpp"
 
 namespace pdu2mqtt::mqtt::detail {
 

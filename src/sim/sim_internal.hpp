@@ -9,7 +9,7 @@
 #include <functional>
 #include <string>
 
-#include "pdu2mqtt/pdu/cyberpower_oids.hpp"
+#include "pdu2mqtt/device/cyberpower_oids.hpp"
 #include "pdu2mqtt/snmp/error.hpp"
 #include "pdu2mqtt/snmp/value.hpp"
 

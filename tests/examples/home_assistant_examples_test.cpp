@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "examples/example_support.hpp"
-#include "pdu2mqtt/mqtt/topics.hpp"
+#include "pdu2mqtt/topics/layout.hpp"
 #include "support/mqtt_observer.hpp"
 #include "support/snmpd_fixture.hpp"
 

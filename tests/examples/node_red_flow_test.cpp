@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "examples/example_support.hpp"
-#include "pdu2mqtt/mqtt/topics.hpp"
+#include "pdu2mqtt/topics/layout.hpp"
 #include "support/mqtt_observer.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"

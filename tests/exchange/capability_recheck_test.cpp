@@ -4,8 +4,8 @@
 // until the test "plugs the sensor in", served over UDP to a real poller.
 #include <gtest/gtest.h>
 
-#include "pdu2mqtt/pdu/cyberpower_oids.hpp"
-#include "pdu2mqtt/pdu/poller.hpp"
+#include "pdu2mqtt/device/cyberpower_oids.hpp"
+#include "pdu2mqtt/device/poller.hpp"
 #include "pdu2mqtt/sim/simulator.hpp"
 #include "pdu2mqtt/snmp/udp_agent.hpp"
 

@@ -3,7 +3,7 @@
 // both families are matched, on one io_context. Agents: simulated PDUs on loopback, in process.
 #include <gtest/gtest.h>
 
-#include "pdu2mqtt/pdu/cyberpower_oids.hpp"
+#include "pdu2mqtt/device/cyberpower_oids.hpp"
 #include "pdu2mqtt/sim/simulator.hpp"
 #include "pdu2mqtt/snmp/client.hpp"
 #include "pdu2mqtt/snmp/message.hpp"

@@ -5,7 +5,7 @@
 // poll interval.
 #include <gtest/gtest.h>
 
-#include "pdu2mqtt/pdu/poller.hpp"
+#include "pdu2mqtt/device/poller.hpp"
 #include "pdu2mqtt/sim/simulator.hpp"
 #include "pdu2mqtt/snmp/message.hpp"
 #include "pdu2mqtt/snmp/udp_agent.hpp"

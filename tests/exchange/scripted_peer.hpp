@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "pdu2mqtt/snmp/asio.hpp"
+#include "pdu2mqtt/common/asio.hpp"
 #include "pdu2mqtt/snmp/client.hpp"
 #include "pdu2mqtt/snmp/message.hpp"
 #include "support/run_coroutine.hpp"

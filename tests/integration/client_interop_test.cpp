@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "pdu2mqtt/pdu/cyberpower_oids.hpp"
-#include "pdu2mqtt/pdu/reader.hpp"
+#include "pdu2mqtt/device/cyberpower_oids.hpp"
+#include "pdu2mqtt/device/reader.hpp"
 #include "pdu2mqtt/snmp/client.hpp"
 #include "support/ports.hpp"
 #include "support/run_coroutine.hpp"

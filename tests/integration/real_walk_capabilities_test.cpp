@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "pdu2mqtt/pdu/reader.hpp"
+#include "pdu2mqtt/device/reader.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/mqtt_observer.hpp"
 #include "support/process.hpp"

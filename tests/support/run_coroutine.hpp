@@ -6,7 +6,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "pdu2mqtt/snmp/asio.hpp"
+#include "pdu2mqtt/common/asio.hpp"
 
 namespace pdu2mqtt::test {
 

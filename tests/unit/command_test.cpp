@@ -1,6 +1,6 @@
 // Outlet command payloads and outlet numbers as they come off MQTT: every accepted spelling,
 // every refusal with its message, and the escaping of untrusted text for logs.
-#include "pdu2mqtt/pdu/command.hpp"
+#include "pdu2mqtt/device/command.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

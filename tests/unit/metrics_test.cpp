@@ -2,9 +2,9 @@
 // their scales, and the outlet idle floor.
 #include <gtest/gtest.h>
 
-#include "pdu2mqtt/pdu/capability_probe.hpp"
-#include "pdu2mqtt/pdu/cyberpower_oids.hpp"
-#include "pdu2mqtt/pdu/cyberpower_profile.hpp"
+#include "pdu2mqtt/device/capability_probe.hpp"
+#include "pdu2mqtt/device/cyberpower_oids.hpp"
+#include "pdu2mqtt/device/cyberpower_profile.hpp"
 
 namespace pdu2mqtt::device {
 namespace {

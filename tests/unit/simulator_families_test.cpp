@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "pdu2mqtt/pdu/cyberpower_oids.hpp"
+#include "pdu2mqtt/device/cyberpower_oids.hpp"
 #include "pdu2mqtt/sim/simulator.hpp"
 
 namespace pdu2mqtt::sim {

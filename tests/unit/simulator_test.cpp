@@ -8,7 +8,7 @@
 #include <functional>
 #include <thread>
 
-#include "pdu2mqtt/pdu/cyberpower_oids.hpp"
+#include "pdu2mqtt/device/cyberpower_oids.hpp"
 #include "pdu2mqtt/snmp/udp_agent.hpp"
 
 namespace pdu2mqtt::sim {

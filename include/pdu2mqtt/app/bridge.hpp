@@ -14,7 +14,7 @@
 #include "pdu2mqtt/common/token_bucket.hpp"
 #include "pdu2mqtt/ha/discovery.hpp"
 #include "pdu2mqtt/mqtt/link.hpp"
-#include "pdu2mqtt/pdu/poller.hpp"
+#include "pdu2mqtt/device/poller.hpp"
 
 namespace pdu2mqtt::app {
 

@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "pdu2mqtt/mqtt/topics.hpp"
-#include "pdu2mqtt/pdu/model.hpp"
+#include "pdu2mqtt/topics/layout.hpp"
+#include "pdu2mqtt/device/model.hpp"
 
 namespace pdu2mqtt::ha {
 

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "pdu2mqtt/mqtt/outbox.hpp"
-#include "pdu2mqtt/snmp/asio.hpp"
+#include "pdu2mqtt/common/asio.hpp"
 
 namespace pdu2mqtt::mqtt {
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "pdu2mqtt/common/result.hpp"
-#include "pdu2mqtt/snmp/asio.hpp"
+#include "pdu2mqtt/common/asio.hpp"
 #include "pdu2mqtt/snmp/message.hpp"
 #include "pdu2mqtt/snmp/usm.hpp"
 

@@ -13,7 +13,7 @@
 
 #include "pdu2mqtt/common/result.hpp"
 #include "pdu2mqtt/snmp/agent.hpp"
-#include "pdu2mqtt/snmp/asio.hpp"
+#include "pdu2mqtt/common/asio.hpp"
 
 namespace pdu2mqtt::snmp {
 

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "pdu2mqtt/pdu/model.hpp"
+#include "pdu2mqtt/device/model.hpp"
 
 namespace pdu2mqtt::device {
 

@@ -1,6 +1,6 @@
 // Decoding and text forms of metrics: one place for every enumeration's words and every
 // quantity's precision, shared by MQTT payloads, the JSON state and Home Assistant discovery.
-#include "pdu2mqtt/pdu/metrics.hpp"
+#include "pdu2mqtt/device/metrics.hpp"
 
 #include <array>
 #include <cmath>

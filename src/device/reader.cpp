@@ -1,10 +1,10 @@
 // Snapshot reads and confirmed outlet switching on top of the SNMP client.
-#include "pdu2mqtt/pdu/reader.hpp"
+#include "pdu2mqtt/device/reader.hpp"
 
 #include <algorithm>
 
-#include "pdu2mqtt/pdu/capability_probe.hpp"
-#include "pdu2mqtt/pdu/cyberpower_profile.hpp"
+#include "pdu2mqtt/device/capability_probe.hpp"
+#include "pdu2mqtt/device/cyberpower_profile.hpp"
 
 namespace pdu2mqtt::device {
 

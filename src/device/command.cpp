@@ -1,6 +1,6 @@
 // Parsing of outlet command payloads and outlet numbers from MQTT. Every refusal says what was
 // wrong; the untrusted text it repeats goes through printable_excerpt.
-#include "pdu2mqtt/pdu/command.hpp"
+#include "pdu2mqtt/device/command.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
 // Text forms of model enums, as published on MQTT and printed by the CLI.
-#include "pdu2mqtt/pdu/model.hpp"
+#include "pdu2mqtt/device/model.hpp"
 
 namespace pdu2mqtt::device {
 

@@ -1,6 +1,6 @@
 // CyberPower request lists and varbind parsing. Real firmware sends NULL for some columns
 // and INTEGER for Gauge ones (reference walk of a PDU44005), so every read is tolerant.
-#include "pdu2mqtt/pdu/cyberpower_profile.hpp"
+#include "pdu2mqtt/device/cyberpower_profile.hpp"
 
 #include <algorithm>
 #include <chrono>

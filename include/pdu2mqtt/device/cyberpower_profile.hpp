@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "pdu2mqtt/pdu/cyberpower_oids.hpp"
-#include "pdu2mqtt/pdu/model.hpp"
+#include "pdu2mqtt/device/cyberpower_oids.hpp"
+#include "pdu2mqtt/device/model.hpp"
 #include "pdu2mqtt/snmp/value.hpp"
 
 namespace pdu2mqtt::device {

@@ -1,13 +1,13 @@
 // Which metrics a CyberPower unit has: the table sizes say which cells may exist, and a cell
 // that answers a number does. Scales are the MIB's; the one place real firmware disagrees
 // (ATS source voltage) is settled by the value itself, see source_voltage_scale.
-#include "pdu2mqtt/pdu/capability_probe.hpp"
+#include "pdu2mqtt/device/capability_probe.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "pdu2mqtt/pdu/cyberpower_oids.hpp"
-#include "pdu2mqtt/pdu/cyberpower_profile.hpp"
+#include "pdu2mqtt/device/cyberpower_oids.hpp"
+#include "pdu2mqtt/device/cyberpower_profile.hpp"
 
 namespace pdu2mqtt::device {
 

@@ -1,5 +1,5 @@
 // Parsing of the command topics we subscribe to.
-#include "pdu2mqtt/mqtt/topics.hpp"
+#include "pdu2mqtt/topics/layout.hpp"
 
 namespace pdu2mqtt::topics {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "pdu2mqtt/pdu/metrics.hpp"
+#include "pdu2mqtt/device/metrics.hpp"
 
 namespace pdu2mqtt::device {
 

@@ -9,7 +9,7 @@
 #include <span>
 #include <vector>
 
-#include "pdu2mqtt/pdu/model.hpp"
+#include "pdu2mqtt/device/model.hpp"
 #include "pdu2mqtt/snmp/value.hpp"
 
 namespace pdu2mqtt::device {

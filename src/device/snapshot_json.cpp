@@ -1,5 +1,5 @@
 // Snapshot → JSON. Absent readings are null or left out, never a made-up zero.
-#include "pdu2mqtt/pdu/snapshot_json.hpp"
+#include "pdu2mqtt/device/snapshot_json.hpp"
 
 #include <ctime>
 

@@ -8,9 +8,9 @@
 #include <string>
 
 #include "pdu2mqtt/common/result.hpp"
-#include "pdu2mqtt/pdu/capability_probe.hpp"
-#include "pdu2mqtt/pdu/cyberpower_oids.hpp"
-#include "pdu2mqtt/pdu/model.hpp"
+#include "pdu2mqtt/device/capability_probe.hpp"
+#include "pdu2mqtt/device/cyberpower_oids.hpp"
+#include "pdu2mqtt/device/model.hpp"
 #include "pdu2mqtt/snmp/client.hpp"
 
 namespace pdu2mqtt::device {

@@ -1,15 +1,15 @@
 // The per-PDU loop: commands first (in arrival order), then a poll, then wait for the next
 // interval or a wake-up. Requests to one PDU never overlap: real units take one at a time.
-#include "pdu2mqtt/pdu/poller.hpp"
+#include "pdu2mqtt/device/poller.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <utility>
 
-#include "pdu2mqtt/pdu/capability_probe.hpp"
-#include "pdu2mqtt/pdu/cyberpower_profile.hpp"
-#include "pdu2mqtt/pdu/reader.hpp"
+#include "pdu2mqtt/device/capability_probe.hpp"
+#include "pdu2mqtt/device/cyberpower_profile.hpp"
+#include "pdu2mqtt/device/reader.hpp"
 
 namespace pdu2mqtt::device {
 

@@ -12,10 +12,10 @@
 #include <set>
 #include <string>
 
-#include "pdu2mqtt/pdu/capability_probe.hpp"
-#include "pdu2mqtt/pdu/command.hpp"
-#include "pdu2mqtt/pdu/cyberpower_oids.hpp"
-#include "pdu2mqtt/pdu/model.hpp"
+#include "pdu2mqtt/device/capability_probe.hpp"
+#include "pdu2mqtt/device/command.hpp"
+#include "pdu2mqtt/device/cyberpower_oids.hpp"
+#include "pdu2mqtt/device/model.hpp"
 #include "pdu2mqtt/snmp/client.hpp"
 
 namespace pdu2mqtt::device {
