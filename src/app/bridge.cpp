@@ -119,7 +119,9 @@ bridge::pdu_slot::pdu_slot(const asio::any_io_executor& executor, pdu_config c,
       entry(entry_from(config)),
       resolve_timer(executor),
       command_budget(config.max_commands_per_s, config.max_commands_per_s),
-      error_budget(timing.error_reports_per_s, timing.error_reports_per_s) {}
+      error_budget(timing.error_reports_per_s, timing.error_reports_per_s),
+      // A PDU owns these two from the start: a previous run may have left them retained.
+      state_topics{std::string(topics::level::availability), std::string(topics::level::state)} {}
 
 bridge::bridge(asio::any_io_executor executor, bridge_config config, bridge_timing timing)
     : executor_(executor),
@@ -237,22 +239,9 @@ void bridge::retire_slot(const slot_ptr& slot, bool remove_from_mqtt) {
       publish(p.topic, p.payload, p.retain);
     }
   }
-  if (slot->announced) {
-    for (const auto& o : slot->announced->outlets) {
-      publish_retained(layout_.outlet(id, o.number), "");
-      publish_retained(layout_.outlet_name(id, o.number), "");
-    }
-    for (const auto& b : slot->announced->banks) {
-      publish_retained(layout_.bank_current(id, b.number), "");
-      publish_retained(layout_.bank_load_state(id, b.number), "");
-    }
-    publish_retained(layout_.last_boot(id), "");
-    for (const auto& m : slot->announced->caps.metrics) {
-      publish_retained(layout_.reading(id, device::topic_suffix(m.id)), "");
-    }
+  for (const auto& level : slot->state_topics) {
+    publish_retained(layout_.reading(id, level), "");
   }
-  publish_retained(layout_.state(id), "");
-  publish_retained(layout_.availability(id), "");
   if (events_.pdu_removed) events_.pdu_removed(id);
 }
 
@@ -288,6 +277,7 @@ void bridge::reload(bridge_config next) {
       spdlog::info("[{}] settings changed: restarting this PDU only", pdu.id);
       slot->announced = (*old)->announced;
       slot->announced_entry = (*old)->announced_entry;
+      slot->state_topics = (*old)->state_topics;
       retire_slot(*old, false);
       ++restarted;
     } else {
@@ -595,42 +585,50 @@ void bridge::publish_states(pdu_slot& slot) {
 }
 
 void bridge::publish_readings(pdu_slot& slot, const device::snapshot& s) {
-  const auto& id = slot.config.id;
-  auto publish_if_changed = [&](const std::string& topic, std::string payload) {
-    auto& last = slot.published_readings[topic];
+  auto publish_if_changed = [&](const std::string& level, std::string payload) {
+    auto& last = slot.published_readings[level];
     if (last == payload) return;
     last = std::move(payload);
-    publish(topic, last, config_.mqtt.retain_state);
+    publish_state(slot, level, last, config_.mqtt.retain_state);
   };
   for (const auto& o : s.outlets)
-    publish_if_changed(layout_.outlet_name(id, o.number), o.name);
+    publish_if_changed(topics::level::outlet_name(o.number), o.name);
   if (s.id.booted_at) {
-    publish_if_changed(layout_.last_boot(id), device::iso8601_utc(*s.id.booted_at));
+    publish_if_changed(std::string(topics::level::last_boot),
+                       device::iso8601_utc(*s.id.booted_at));
   }
   for (const auto& b : s.banks) {
     if (b.load != device::load_state::unknown) {
-      publish_if_changed(layout_.bank_load_state(id, b.number),
+      publish_if_changed(topics::level::bank_load_state(b.number),
                          std::string(device::to_string(b.load)));
     }
   }
   // A metric the unit did not answer this time keeps its last value on the broker: the
   // entity shows the last reading rather than flapping to unknown for one lost poll.
   for (const auto& [metric, value] : s.metrics) {
-    publish_if_changed(layout_.reading(id, device::topic_suffix(metric)),
+    publish_if_changed(std::string(device::topic_suffix(metric)),
                        device::payload_text(metric.quantity, value));
   }
 }
 
-void bridge::publish_outlet(const pdu_slot& slot, const device::outlet& o) {
+void bridge::publish_outlet(pdu_slot& slot, const device::outlet& o) {
   if (o.state == device::power_state::unknown) return;  // never publish what was not reported
-  publish(layout_.outlet(slot.config.id, o.number), std::string(device::to_string(o.state)),
-          config_.mqtt.retain_state);
+  publish_state(slot, topics::level::outlet(o.number), std::string(device::to_string(o.state)),
+                config_.mqtt.retain_state);
 }
 
-void bridge::publish_bank(const pdu_slot& slot, const device::bank& b) {
+void bridge::publish_bank(pdu_slot& slot, const device::bank& b) {
   if (!b.current_a) return;
-  publish(layout_.bank_current(slot.config.id, b.number), amps(*b.current_a),
-          config_.mqtt.retain_state);
+  publish_state(slot, topics::level::bank_current(b.number), amps(*b.current_a),
+                config_.mqtt.retain_state);
+}
+
+void bridge::publish_state(pdu_slot& slot, std::string_view level, const std::string& payload,
+                           bool retain) {
+  auto& known = slot.state_topics;
+  const auto at = std::lower_bound(known.begin(), known.end(), level);
+  if (at == known.end() || *at != level) known.emplace(at, level);
+  publish(layout_.reading(slot.config.id, level), payload, retain);
 }
 
 json bridge::state_json(const pdu_slot& slot, const device::snapshot& s) const {
@@ -640,17 +638,17 @@ json bridge::state_json(const pdu_slot& slot, const device::snapshot& s) const {
   return state;
 }
 
-void bridge::publish_snapshot(const pdu_slot& slot, const device::snapshot& s) {
+void bridge::publish_snapshot(pdu_slot& slot, const device::snapshot& s) {
   auto state = state_json(slot, s);
-  publish(layout_.state(slot.config.id), dump(state), config_.mqtt.retain_state);
+  publish_state(slot, topics::level::state, dump(state), config_.mqtt.retain_state);
   // The page gets the very JSON just published, not a second rendering of the snapshot.
   tell_pdu_changed(slot, std::move(state));
 }
 
-void bridge::publish_availability(const pdu_slot& slot) {
+void bridge::publish_availability(pdu_slot& slot) {
   const bool online = slot.poller && slot.poller->online();
-  publish_retained(layout_.availability(slot.config.id),
-                   std::string(online ? online_payload : offline_payload));
+  publish_state(slot, topics::level::availability,
+                std::string(online ? online_payload : offline_payload), true);
   tell_pdu_changed(slot);
 }
 

@@ -100,6 +100,9 @@ class bridge : public std::enable_shared_from_this<bridge> {
     std::uint64_t errors_suppressed = 0;
     // Metric topics as last published: a poll re-publishes only what changed.
     std::map<std::string, std::string> published_readings;
+    // Every state topic published for this PDU, as its level below the PDU's topic ("state",
+    // "outlet/3"), sorted: what retire_slot clears when the PDU leaves the configuration.
+    std::vector<std::string> state_topics;
   };
   using slot_ptr = std::shared_ptr<pdu_slot>;
 
@@ -115,11 +118,15 @@ class bridge : public std::enable_shared_from_this<bridge> {
   void announce(pdu_slot& slot, const device::snapshot& now);
   void publish_command_report(pdu_slot& slot, const device::command_report& r);
   void publish_states(pdu_slot& slot);
-  void publish_outlet(const pdu_slot& slot, const device::outlet& o);
-  void publish_bank(const pdu_slot& slot, const device::bank& b);
+  void publish_outlet(pdu_slot& slot, const device::outlet& o);
+  void publish_bank(pdu_slot& slot, const device::bank& b);
   void publish_readings(pdu_slot& slot, const device::snapshot& s);
-  void publish_snapshot(const pdu_slot& slot, const device::snapshot& s);
-  void publish_availability(const pdu_slot& slot);
+  void publish_snapshot(pdu_slot& slot, const device::snapshot& s);
+  void publish_availability(pdu_slot& slot);
+  // A state topic of slot's PDU (layout_.reading(id, level)): published, and recorded in
+  // slot.state_topics.
+  void publish_state(pdu_slot& slot, std::string_view level, const std::string& payload,
+                     bool retain);
   void publish_info();
   // A command that was refused or failed: where it came from (a printable excerpt of the
   // payload) and why.

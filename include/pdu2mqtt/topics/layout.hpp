@@ -25,27 +25,40 @@ namespace pdu2mqtt::topics {
 // <base>/<id>/bank/<n>/load_state  normal|low|nearOverload|overload, retained
 // <base>/<id>/<metric>           every other reading (device::topic_suffix), retained
 // <base>/<id>/device/last_boot   when the PDU last started, ISO 8601 UTC, retained
+// The levels below <base>/<id>/ that carry a PDU's state: the bridge records them per PDU, to
+// clear them all when the PDU is removed.
+namespace level {
+inline constexpr std::string_view availability = "availability";
+inline constexpr std::string_view state = "state";
+inline constexpr std::string_view last_boot = "device/last_boot";
+inline std::string outlet(int n) { return "outlet/" + std::to_string(n); }
+inline std::string outlet_name(int n) { return outlet(n) + "/name"; }
+inline std::string bank(int n) { return "bank/" + std::to_string(n); }
+inline std::string bank_current(int n) { return bank(n) + "/current"; }
+inline std::string bank_load_state(int n) { return bank(n) + "/load_state"; }
+}  // namespace level
+
 struct layout {
   std::string base = "pdu2mqtt";
 
   std::string bridge_state() const { return base + "/bridge/state"; }
   std::string bridge_info() const { return base + "/bridge/info"; }
-  std::string availability(std::string_view id) const { return pdu(id) + "/availability"; }
-  std::string state(std::string_view id) const { return pdu(id) + "/state"; }
+  std::string availability(std::string_view id) const { return reading(id, level::availability); }
+  std::string state(std::string_view id) const { return reading(id, level::state); }
   std::string get(std::string_view id) const { return pdu(id) + "/get"; }
   std::string error(std::string_view id) const { return pdu(id) + "/error"; }
-  std::string outlet(std::string_view id, int n) const {
-    return pdu(id) + "/outlet/" + std::to_string(n);
-  }
+  std::string outlet(std::string_view id, int n) const { return reading(id, level::outlet(n)); }
   std::string outlet_set(std::string_view id, int n) const { return outlet(id, n) + "/set"; }
   std::string outlet_result(std::string_view id, int n) const { return outlet(id, n) + "/result"; }
-  std::string outlet_name(std::string_view id, int n) const { return outlet(id, n) + "/name"; }
+  std::string outlet_name(std::string_view id, int n) const {
+    return reading(id, level::outlet_name(n));
+  }
   std::string outlet_name_set(std::string_view id, int n) const {
     return outlet(id, n) + "/name/set";
   }
   std::string pdu_set(std::string_view id) const { return pdu(id) + "/set"; }
-  std::string last_boot(std::string_view id) const { return pdu(id) + "/device/last_boot"; }
-  // A reading's topic, from its suffix below the PDU (device::topic_suffix).
+  std::string last_boot(std::string_view id) const { return reading(id, level::last_boot); }
+  // A state topic from its level below the PDU (level::..., device::topic_suffix).
   std::string reading(std::string_view id, std::string_view suffix) const {
     return pdu(id) + "/" + std::string(suffix);
   }
@@ -54,10 +67,10 @@ struct layout {
     return pdu(id) + "/outlet/+/name/set";
   }
   std::string bank_current(std::string_view id, int n) const {
-    return pdu(id) + "/bank/" + std::to_string(n) + "/current";
+    return reading(id, level::bank_current(n));
   }
   std::string bank_load_state(std::string_view id, int n) const {
-    return pdu(id) + "/bank/" + std::to_string(n) + "/load_state";
+    return reading(id, level::bank_load_state(n));
   }
   // Subscriptions: every outlet's set topic of one PDU, and its get topic.
   std::string outlet_set_filter(std::string_view id) const { return pdu(id) + "/outlet/+/set"; }
