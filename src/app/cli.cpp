@@ -69,7 +69,7 @@ int run_cli(int argc, char** argv) {
     // subcommand (which has logged why) is silent and just carries the exit code.
     return app.exit(e);
   } catch (const std::exception& e) {
-    // Startup and configuration failures are exceptions (STYLE.md, Errors).
+    // Startup failures are exceptions: they end the process with one line of log and status 1.
     spdlog::error("{}", e.what());
     return 1;
   }

@@ -1,3 +1,4 @@
+// The web page as a face of the bridge: bridge events feed the page, its requests run here.
 #include "web_face.hpp"
 
 #include <spdlog/spdlog.h>

@@ -1,5 +1,6 @@
 // Home Assistant MQTT discovery payloads for one PDU, built from its snapshot. Sources for every
-// rule: /work/shared/reference/ha-discovery.md (HA docs integrations/mqtt, core mqtt/).
+// rule: Home Assistant's MQTT integration docs and its core mqtt/ component (docs/home-assistant.md
+// says what the bridge announces).
 #include "pdu2mqtt/ha/discovery.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// The page's state between the bridge thread and the HTTP threads: latest views, numbered events.
 #include "pdu2mqtt/web/event_hub.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// The checks every request to the web page passes before a handler sees it (Host, basic auth).
 #include "pdu2mqtt/web/request_guard.hpp"
 
 #include <openssl/crypto.h>

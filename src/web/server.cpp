@@ -1,3 +1,4 @@
+// The web page's HTTP server (cpp-httplib on its own threads): routes, static assets, SSE.
 #include "pdu2mqtt/web/server.hpp"
 
 #include <httplib.h>

@@ -103,8 +103,8 @@ TEST_P(offline_bound, a_dead_pdu_is_offline_within_failures_x_timeout_x_attempts
       io, [&] { return w->online && w->p->polls_ok() >= 3; }, 10s));
 
   // The agent dies right after answering a whole poll: the worst moment, as the next poll
-  // comes a whole interval later; and the PDU had just answered, which is when the request
-  // size search used to run (it took 12 s of the 18 s these settings took to go offline).
+  // comes a whole interval later; and the PDU had just answered, which is when a request-size
+  // search would run (one took 12 s of the 18 s these settings once needed to go offline).
   const auto polls = w->p->polls_ok();
   ASSERT_TRUE(run_until(
       io, [&] { return w->p->polls_ok() > polls; }, 3s));

@@ -1,3 +1,4 @@
+// Helpers for the packaging tests: repository paths, a Dockerfile reader, YAML, docker-compose.
 #include "packaging/packaging_support.hpp"
 
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// A client for the web page in tests: plain requests and a Server-Sent Events reader.
 #include "support/web_client.hpp"
 
 #include <httplib.h>

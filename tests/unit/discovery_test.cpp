@@ -1,5 +1,5 @@
 // Home Assistant discovery payloads, key by key, in both modes; removal; the HA rules that make
-// HA reject a config (ids, URLs, sensor units). Rules: /work/shared/reference/ha-discovery.md.
+// HA reject a config (ids, URLs, sensor units), as HA's MQTT integration docs give them.
 #include "pdu2mqtt/ha/discovery.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// The token bucket behind command and error-report rate limits.
 #include "pdu2mqtt/common/token_bucket.hpp"
 
 #include <gtest/gtest.h>
