@@ -402,78 +402,59 @@ void bridge::on_message(const mqtt::message& m) {
     if (m.payload == ha::status_online) republish_after_birth();
     return;
   }
-  auto command = topics::parse_command_topic(layout_, m.topic);
-  if (!command) return;
+  auto where = topics::parse_command_topic(layout_, m.topic);
+  if (!where) return;
   for (auto& slot : slots_) {
-    if (slot->config.id == command->pdu_id) {
-      on_command(*slot, *command, m);
+    if (slot->config.id == where->pdu_id) {
+      on_command(*slot,
+                 {.where = *where, .topic = m.topic, .payload = m.payload, .retained = m.retained});
       return;
     }
   }
 }
 
-void bridge::on_command(pdu_slot& slot, const topics::command_topic& command,
-                        const mqtt::message& m) {
+void bridge::on_command(pdu_slot& slot, const inbound_command& in) {
   using kind = topics::command_topic::kind;
-  const auto excerpt = printable_excerpt(m.payload);
+  const auto excerpt = printable_excerpt(in.payload);
   const auto* current = slot.poller && slot.poller->current() ? &*slot.poller->current() : nullptr;
   const int outlets = current ? current->size.outlets : 0;
   // A refusal of a command aimed at an outlet the PDU has, or at the whole PDU, also gets a
   // result there: a program waiting on `result` hears of every command it sent.
   std::optional<int> outlet;
   json command_word = nullptr;  // what the result says was asked, once known
+  if (in.where.what == kind::outlet_set || in.where.what == kind::outlet_name_set) {
+    if (auto named = device::parse_outlet_number(in.where.outlet_text, outlets)) outlet = *named;
+    if (in.where.what == kind::outlet_name_set) command_word = device::rename_name;
+  }
+  if (in.where.what == kind::pdu_set) command_word = device::pdu_set_name;
   const auto refuse = [&](const std::string& why) {
     spdlog::debug("[{}] command refused: {}", slot.config.id, why);
-    publish_refusal(slot, {.topic = m.topic, .payload = excerpt, .why = why},
-                    command.what == kind::pdu_set, outlet, std::move(command_word));
+    publish_refusal(slot, {.topic = in.topic, .payload = excerpt, .why = why},
+                    in.where.what == kind::pdu_set, outlet, std::move(command_word));
   };
-  result<int> named = 0;
-  if (command.what == kind::outlet_set || command.what == kind::outlet_name_set) {
-    named = device::parse_outlet_number(command.outlet_text, outlets);
-    if (named) outlet = *named;
-    if (command.what == kind::outlet_name_set) command_word = "RENAME";
-  }
-  if (command.what == kind::pdu_set) command_word = "SET";
-  if (m.retained) {
+  if (in.retained) {
     // A retained command replays on every reconnect and would switch the outlet by itself.
     const std::string why =
         "retained command ignored: publish commands without the retain flag (clear it with an "
         "empty retained message on this topic)";
-    spdlog::warn("[{}] {} on {}", slot.config.id, why, printable_excerpt(m.topic));
+    spdlog::warn("[{}] {} on {}", slot.config.id, why, printable_excerpt(in.topic));
     return refuse(why);
   }
   if (!slot.poller) return;
-  if (command.what == kind::get) {
+  if (in.where.what == kind::get) {
     slot.poller->refresh();
     return;
   }
-  if (!named) return refuse(named.err().detail);
-  device::command_request request{.topic = m.topic, .payload = excerpt};
-  if (command.what == kind::pdu_set) {
-    auto parsed = device::parse_pdu_command_payload(m.payload, outlets);
-    if (!parsed) return refuse(parsed.err().detail);
-    request.steps = std::move(parsed->steps);
-    request.confirmed = parsed->confirmed;
-    request.whole_pdu = true;
-  } else if (command.what == kind::outlet_name_set) {
-    auto name = device::parse_outlet_name_payload(m.payload);
-    if (!name) return refuse("outlet " + std::to_string(*outlet) + ": " + name.err().detail);
-    request.steps = {{*outlet, device::outlet_action::on}};
-    request.new_name = std::move(*name);
-  } else {
-    auto parsed = device::parse_outlet_command_payload(m.payload);
-    if (!parsed) return refuse("outlet " + std::to_string(*outlet) + ": " + parsed.err().detail);
-    command_word = device::action_name(parsed->action);
-    request.steps = {{*outlet, parsed->action}};
-    request.confirmed = parsed->confirmed;
-  }
+  auto made = device::make_command(in.where, in.payload, outlets);
+  if (!made) return refuse(made.err().detail);
+  command_word = device::command_name(*made);
   // Only well-formed commands use the budget: junk never reaches the PDU anyway, and must not
   // crowd out the real commands that arrive with it.
   if (!slot.command_budget.try_take(std::chrono::steady_clock::now())) {
     return refuse("rate limit: more than " + std::to_string(slot.config.max_commands_per_s) +
                   " commands per second for this PDU (max_commands_per_s); refused");
   }
-  slot.poller->submit(std::move(request));
+  slot.poller->submit({.command = std::move(*made), .topic = in.topic, .payload = excerpt});
 }
 
 // One result per outlet on its result topic, whatever the command came from; a whole-PDU
@@ -483,23 +464,25 @@ void bridge::publish_command_report(pdu_slot& slot, const device::command_report
   const auto state_json = [](device::power_state st) {
     return st == device::power_state::unknown ? json() : json(device::to_string(st));
   };
+  const auto* rename = std::get_if<device::outlet_rename>(&req.command);
   json outlets = json::object();
   for (const auto& step : r.steps) {
-    json result = {{"command", req.new_name ? "RENAME" : device::action_name(step.step.action)},
-                   {"ok", step.ok},
-                   {"state", state_json(step.state)},
-                   {"pending", step.pending},
-                   {"error", step.error ? json(*step.error) : json()},
-                   {"latency_ms", r.latency.count()}};
-    if (req.new_name) {
-      result["name"] = *req.new_name;
+    json result = {
+        {"command", step.action ? device::action_name(*step.action) : device::rename_name},
+        {"ok", step.ok},
+        {"state", state_json(step.state)},
+        {"pending", step.pending},
+        {"error", step.error ? json(*step.error) : json()},
+        {"latency_ms", r.latency.count()}};
+    if (rename) {
+      result["name"] = rename->name;
       result["reported_name"] = r.name ? json(*r.name) : json();
     }
-    if (step.step.outlet >= 1) publish_outlet_result(slot, step.step.outlet, result);
-    outlets[std::to_string(step.step.outlet)] = std::move(result);
+    if (step.outlet >= 1) publish_outlet_result(slot, step.outlet, result);
+    outlets[std::to_string(step.outlet)] = std::move(result);
   }
-  if (req.whole_pdu) {
-    json summary = {{"command", "SET"},
+  if (std::holds_alternative<device::pdu_command>(req.command)) {
+    json summary = {{"command", device::pdu_set_name},
                     {"ok", r.ok},
                     {"error", r.error ? json(*r.error) : json()},
                     {"latency_ms", r.latency.count()},
@@ -530,7 +513,7 @@ void bridge::publish_refusal(pdu_slot& slot, const refused& what, bool whole_pdu
   // Within the error reports' budget: a flood of junk floods neither `error` nor `result`.
   if (!publish_error(slot, what)) return;
   if (whole_pdu) {
-    const json summary = {{"command", "SET"},
+    const json summary = {{"command", device::pdu_set_name},
                           {"ok", false},
                           {"error", what.why},
                           {"latency_ms", 0},
@@ -761,15 +744,16 @@ void bridge::observe(bridge_events events) {
     tell_pdu_changed(*slot);
 }
 
-submit_outcome bridge::submit(const std::string& topic, const std::string& payload) {
-  const auto command = topics::parse_command_topic(layout_, topic);
-  if (!command) return submit_outcome::not_a_command_topic;
-  const bool known = std::any_of(slots_.begin(), slots_.end(), [&](const slot_ptr& s) {
-    return s->config.id == command->pdu_id;
-  });
-  if (!known || stopped_) return submit_outcome::unknown_pdu;
-  on_message(mqtt::message{.topic = topic, .payload = payload, .qos = 0, .retained = false});
-  return submit_outcome::accepted;
+submit_outcome bridge::submit(const topics::command_topic& command, const std::string& payload) {
+  if (stopped_) return submit_outcome::unknown_pdu;
+  for (auto& slot : slots_) {
+    if (slot->config.id == command.pdu_id) {
+      const auto topic = topics::topic_of(layout_, command);
+      on_command(*slot, {.where = command, .topic = topic, .payload = payload, .retained = false});
+      return submit_outcome::accepted;
+    }
+  }
+  return submit_outcome::unknown_pdu;
 }
 
 std::optional<std::string> bridge::add_pdu(pdu_config pdu) {

@@ -11,8 +11,6 @@
 
 namespace pdu2mqtt::app {
 
-namespace cp = cyberpower;
-
 namespace {
 
 struct outlet_options {
@@ -22,15 +20,6 @@ struct outlet_options {
   std::string action;
   int confirm_timeout_ms = 0;  // 0: 5 s for on/off, 20 s for reboot
 };
-
-cp::outlet_command command_for(const std::string& action) {
-  if (action == "off") return cp::outlet_command::immediate_off;
-  if (action == "reboot") return cp::outlet_command::immediate_reboot;
-  if (action == "delayon") return cp::outlet_command::delayed_on;
-  if (action == "delayoff") return cp::outlet_command::delayed_off;
-  if (action == "cancel") return cp::outlet_command::cancel_pending;
-  return cp::outlet_command::immediate_on;
-}
 
 // Why a SET failed, in words that point at the likely fix.
 std::string explain(const error& e) {
@@ -59,44 +48,49 @@ awaitable<int> switch_outlet(snmp::client& client, snmp::target read, snmp::targ
               << size->outlets << " controllable outlets\n";
     co_return 2;
   }
-  const auto command = command_for(options.action);
+  // The words are the MQTT payload's (CLI11 has checked it is one of them).
+  const auto parsed = device::parse_outlet_command(options.action);
+  const auto action = parsed ? *parsed : device::outlet_action::on;
   const auto deadline = std::chrono::milliseconds(
-      options.confirm_timeout_ms > 0
-          ? options.confirm_timeout_ms
-          : (command == cp::outlet_command::immediate_reboot ? 20000 : 5000));
+      options.confirm_timeout_ms > 0 ? options.confirm_timeout_ms
+                                     : (action == device::outlet_action::reboot ? 20000 : 5000));
   auto outcome =
-      co_await device::async_switch_outlet(client, read, write, options.outlet, command, deadline);
+      co_await device::async_switch_outlet(client, read, write, options.outlet, action, deadline);
   if (!outcome) {
     std::cerr << "pdu2mqtt outlet: " << options.snmp.host << ": " << explain(outcome.err()) << "\n";
     co_return 1;
   }
-  if (outcome->lost_answer) {
-    std::cerr << "pdu2mqtt outlet: " << options.snmp.host << ": " << explain(*outcome->lost_answer)
-              << "\n  the SET may or may not have been applied; outlet " << options.outlet
-              << " now reports "
-              << (outcome->read_any ? device::to_string(outcome->confirmed) : "nothing") << "\n";
-    co_return 1;
+  switch (device::judge(*outcome, action)) {
+    case device::switch_verdict::answer_lost:
+      std::cerr << "pdu2mqtt outlet: " << options.snmp.host << ": "
+                << explain(*outcome->lost_answer)
+                << "\n  the SET may or may not have been applied; outlet " << options.outlet
+                << " now reports "
+                << (outcome->read_any ? device::to_string(outcome->confirmed) : "nothing") << "\n";
+      co_return 1;
+    case device::switch_verdict::scheduled:
+      std::cout << "outlet " << options.outlet << " is " << device::to_string(outcome->confirmed)
+                << "; " << options.action << " is pending on the PDU (it acts after the outlet's "
+                << "delay)" << std::endl;
+      co_return 0;
+    case device::switch_verdict::done:
+      std::cout << "outlet " << options.outlet << " is " << device::to_string(outcome->confirmed);
+      if (action == device::outlet_action::cancel) {
+        std::cout << "; nothing pending" << std::endl;
+      } else {
+        std::cout << " (confirmed in " << outcome->latency.count() << " ms)" << std::endl;
+      }
+      co_return 0;
+    case device::switch_verdict::no_read_back:
+    case device::switch_verdict::not_scheduled:
+    case device::switch_verdict::still_pending:
+    case device::switch_verdict::not_reached:
+      break;
   }
-  if (outcome->scheduled) {
-    std::cout << "outlet " << options.outlet << " is " << device::to_string(outcome->confirmed)
-              << "; " << options.action << " is pending on the PDU (it acts after the outlet's "
-              << "delay)" << std::endl;
-    co_return 0;
-  }
-  if (command == cp::outlet_command::cancel_pending && outcome->confirmed_expected) {
-    std::cout << "outlet " << options.outlet << " is " << device::to_string(outcome->confirmed)
-              << "; nothing pending" << std::endl;
-    co_return 0;
-  }
-  if (!outcome->confirmed_expected) {
-    std::cerr << "pdu2mqtt outlet: outlet " << options.outlet << " still reports "
-              << device::to_string(outcome->confirmed) << " after " << outcome->latency.count()
-              << " ms; the command was accepted but not confirmed\n";
-    co_return 3;
-  }
-  std::cout << "outlet " << options.outlet << " is " << device::to_string(outcome->confirmed)
-            << " (confirmed in " << outcome->latency.count() << " ms)" << std::endl;
-  co_return 0;
+  std::cerr << "pdu2mqtt outlet: outlet " << options.outlet << " still reports "
+            << device::to_string(outcome->confirmed) << " after " << outcome->latency.count()
+            << " ms; the command was accepted but not confirmed\n";
+  co_return 3;
 }
 
 }  // namespace

@@ -156,16 +156,12 @@ web::backend web_face::make_backend() {
     asio::post(executor, [=] {
       auto b = weak.lock();
       if (!b) return done({503, json{{"error", "the bridge is stopping"}}});
-      const std::string topic = b->layout().pdu(pdu) + "/outlet/" + outlet + "/set";
-      switch (b->submit(topic, payload)) {
-        case submit_outcome::accepted:
-          return done({202, json{{"topic", topic}}});
-        case submit_outcome::unknown_pdu:
-          return done({404, json{{"error", "no PDU with the id \"" + pdu + "\""}}});
-        case submit_outcome::not_a_command_topic:
-          break;
+      const topics::command_topic command{
+          .pdu_id = pdu, .what = topics::command_topic::kind::outlet_set, .outlet_text = outlet};
+      if (b->submit(command, payload) == submit_outcome::unknown_pdu) {
+        return done({404, json{{"error", "no PDU with the id \"" + pdu + "\""}}});
       }
-      done({400, json{{"error", "not an outlet command: \"" + outlet + "\""}}});
+      done({202, json{{"topic", topics::topic_of(b->layout(), command)}}});
     });
   };
   backend.probe = [executor = executor_, weak](const json& request, web::respond done) {

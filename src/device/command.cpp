@@ -1,5 +1,5 @@
-// Parsing of outlet command payloads and outlet numbers from MQTT. Every refusal says what was
-// wrong; the untrusted text it repeats goes through printable_excerpt.
+// Parsing of command payloads and outlet numbers from MQTT into the command model. Every refusal
+// says what was wrong; the untrusted text it repeats goes through printable_excerpt.
 #include "pdu2mqtt/device/command.hpp"
 
 #include <algorithm>
@@ -51,14 +51,25 @@ std::string_view trim(std::string_view s) {
   return s.substr(first, s.find_last_not_of(space) - first + 1);
 }
 
+// Each action's word: payloads spell it in any case, results and logs show it as here.
+struct action_word {
+  outlet_action action;
+  std::string_view word;
+};
+constexpr action_word action_words[] = {
+    {outlet_action::on, "ON"},
+    {outlet_action::off, "OFF"},
+    {outlet_action::reboot, "REBOOT"},
+    {outlet_action::delayed_on, "DELAYON"},
+    {outlet_action::delayed_off, "DELAYOFF"},
+    {outlet_action::cancel, "CANCEL"},
+};
+
 result<outlet_action> parse_word(std::string_view text) {
   const std::string_view word = trim(text);
-  if (equals_ignoring_ascii_case(word, "on")) return outlet_action::on;
-  if (equals_ignoring_ascii_case(word, "off")) return outlet_action::off;
-  if (equals_ignoring_ascii_case(word, "reboot")) return outlet_action::reboot;
-  if (equals_ignoring_ascii_case(word, "delayon")) return outlet_action::delayed_on;
-  if (equals_ignoring_ascii_case(word, "delayoff")) return outlet_action::delayed_off;
-  if (equals_ignoring_ascii_case(word, "cancel")) return outlet_action::cancel;
+  for (const auto& known : action_words) {
+    if (equals_ignoring_ascii_case(word, known.word)) return known.action;
+  }
   return result<outlet_action>(
       command_errc::unknown_command,
       "unknown command '" + printable_excerpt(word, 32) + "': " + std::string(words_expected));
@@ -171,19 +182,8 @@ result<int> parse_outlet_number(std::string_view segment, int outlet_count) {
 }
 
 std::string_view action_name(outlet_action a) noexcept {
-  switch (a) {
-    case outlet_action::on:
-      return "ON";
-    case outlet_action::off:
-      return "OFF";
-    case outlet_action::reboot:
-      return "REBOOT";
-    case outlet_action::delayed_on:
-      return "DELAYON";
-    case outlet_action::delayed_off:
-      return "DELAYOFF";
-    case outlet_action::cancel:
-      return "CANCEL";
+  for (const auto& known : action_words) {
+    if (known.action == a) return known.word;
   }
   return "?";
 }
@@ -274,6 +274,58 @@ result<std::string> parse_outlet_name_payload(std::string_view payload) {
     }
   }
   return std::string(name);
+}
+
+namespace {
+
+// An outlet's payload refused: the refusal says which outlet.
+error for_outlet(int outlet, const error& e) {
+  return {e.code, "outlet " + std::to_string(outlet) + ": " + e.detail};
+}
+
+}  // namespace
+
+result<command> make_command(const topics::command_topic& topic, std::string_view payload,
+                             int outlet_count) {
+  using kind = topics::command_topic::kind;
+  switch (topic.what) {
+    case kind::pdu_set: {
+      auto parsed = parse_pdu_command_payload(payload, outlet_count);
+      if (!parsed) return parsed.err();
+      return command{std::move(*parsed)};
+    }
+    case kind::outlet_set: {
+      const auto outlet = parse_outlet_number(topic.outlet_text, outlet_count);
+      if (!outlet) return outlet.err();
+      const auto parsed = parse_outlet_command_payload(payload);
+      if (!parsed) return for_outlet(*outlet, parsed.err());
+      return command{outlet_set{*outlet, *parsed}};
+    }
+    case kind::outlet_name_set: {
+      const auto outlet = parse_outlet_number(topic.outlet_text, outlet_count);
+      if (!outlet) return outlet.err();
+      auto name = parse_outlet_name_payload(payload);
+      if (!name) return for_outlet(*outlet, name.err());
+      return command{outlet_rename{*outlet, std::move(*name)}};
+    }
+    case kind::get:
+      break;
+  }
+  return result<command>(command_errc::unknown_command,
+                         "the get topic asks for a read, not a command");
+}
+
+pdu_command switching(const command& c) {
+  if (const auto* one = std::get_if<outlet_set>(&c)) {
+    return {{{one->outlet, one->command.action}}, one->command.confirmed};
+  }
+  if (const auto* several = std::get_if<pdu_command>(&c)) return *several;
+  return {};
+}
+
+std::string_view command_name(const command& c) noexcept {
+  if (const auto* one = std::get_if<outlet_set>(&c)) return action_name(one->command.action);
+  return std::holds_alternative<pdu_command>(c) ? pdu_set_name : rename_name;
 }
 
 }  // namespace pdu2mqtt::device

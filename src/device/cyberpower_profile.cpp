@@ -200,9 +200,31 @@ std::vector<oid> poll_request(const counts& size, const capabilities& caps) {
   return oids;
 }
 
-varbind outlet_command_varbind(int outlet, cp::outlet_command command) {
+namespace {
+
+cp::outlet_command control_command(outlet_action a) noexcept {
+  switch (a) {
+    case outlet_action::off:
+      return cp::outlet_command::immediate_off;
+    case outlet_action::reboot:
+      return cp::outlet_command::immediate_reboot;
+    case outlet_action::delayed_on:
+      return cp::outlet_command::delayed_on;
+    case outlet_action::delayed_off:
+      return cp::outlet_command::delayed_off;
+    case outlet_action::cancel:
+      return cp::outlet_command::cancel_pending;
+    case outlet_action::on:
+      break;
+  }
+  return cp::outlet_command::immediate_on;
+}
+
+}  // namespace
+
+varbind outlet_command_varbind(int outlet, outlet_action action) {
   return {cp::outlet::command.child(static_cast<std::uint32_t>(outlet)),
-          static_cast<std::int32_t>(command)};
+          static_cast<std::int32_t>(control_command(action))};
 }
 
 }  // namespace pdu2mqtt::device

@@ -9,17 +9,18 @@
 
 #include "pdu2mqtt/device/capability_probe.hpp"
 #include "pdu2mqtt/device/cyberpower_profile.hpp"
-#include "pdu2mqtt/device/reader.hpp"
 
 namespace pdu2mqtt::device {
 
-namespace cp = cyberpower;
 using clock = std::chrono::steady_clock;
 
 std::string describe(const command_request& r) {
-  if (r.new_name) return "outlet " + std::to_string(r.outlet()) + " RENAME";
+  if (const auto* rename = std::get_if<outlet_rename>(&r.command)) {
+    return "outlet " + std::to_string(rename->outlet) + " " + std::string(rename_name);
+  }
   std::string out;
-  for (const auto& step : r.steps) {
+  const auto plan = switching(r.command);
+  for (const auto& step : plan.steps) {
     if (!out.empty()) out += ", ";
     out += "outlet " + std::to_string(step.outlet) + " " + std::string(action_name(step.action));
   }
@@ -28,26 +29,31 @@ std::string describe(const command_request& r) {
 
 namespace {
 
-cp::outlet_command snmp_command(outlet_action a) {
-  switch (a) {
-    case outlet_action::off:
-      return cp::outlet_command::immediate_off;
-    case outlet_action::reboot:
-      return cp::outlet_command::immediate_reboot;
-    case outlet_action::delayed_on:
-      return cp::outlet_command::delayed_on;
-    case outlet_action::delayed_off:
-      return cp::outlet_command::delayed_off;
-    case outlet_action::cancel:
-      return cp::outlet_command::cancel_pending;
-    case outlet_action::on:
+// Why a step the PDU was sent did not succeed, in the words of its result; nullopt when it did.
+// sr holds what the PDU reported last for the outlet.
+std::optional<std::string> step_error(const switch_outcome& o, const step_report& sr) {
+  const auto after = std::to_string(o.latency.count()) + " ms";
+  switch (judge(o, *sr.action)) {
+    case switch_verdict::done:
+    case switch_verdict::scheduled:
+      return std::nullopt;
+    case switch_verdict::answer_lost:
+      return "no answer to the SET (" + o.lost_answer->to_string() +
+             "): it may or may not have been applied; the PDU now reports " +
+             (o.read_any ? std::string(to_string(sr.state)) : std::string("nothing"));
+    case switch_verdict::no_read_back:
+      return "the PDU accepted the command but answered no read-back within " + after +
+             ": its state is unknown";
+    case switch_verdict::not_scheduled:
+      return "the PDU accepted the command but shows nothing pending after " + after +
+             "; it reports " + std::string(to_string(sr.state));
+    case switch_verdict::still_pending:
+      return "the PDU still shows a command pending after " + after;
+    case switch_verdict::not_reached:
       break;
   }
-  return cp::outlet_command::immediate_on;
-}
-
-bool is_delayed(outlet_action a) {
-  return a == outlet_action::delayed_on || a == outlet_action::delayed_off;
+  return "the PDU accepted the command but still reports " + std::string(to_string(sr.state)) +
+         " after " + after;
 }
 
 }  // namespace
@@ -96,27 +102,33 @@ std::optional<std::string> poller::refusal(const command_request& r) const {
   if (settings_.read_only) return "this PDU is read-only (read_only: true): no command is sent";
   if (!current_) return "the PDU has not been read yet";
   if (!online_) return "the PDU is offline: the command was not sent";
-  if (r.steps.empty()) return "no outlet named";
-  if (r.new_name) {
-    const int outlets = current_->size.outlets;
-    if (r.outlet() < 1 || r.outlet() > outlets) {
-      return "no outlet " + std::to_string(r.outlet()) + ": this PDU has " +
-             std::to_string(outlets) + " outlets";
-    }
-    if (current_->caps.outlet_names != outlet_name_column::config) {
-      return "this PDU has no " + std::string(outlet_name_column_name(outlet_name_column::config)) +
-             " (its outlet names are read-only): renaming is not supported";
-    }
+  if (const auto* rename = std::get_if<outlet_rename>(&r.command)) {
+    if (auto why = rename_refusal(*rename)) return why;
   } else {
+    const auto plan = switching(r.command);
+    if (plan.steps.empty()) return "no outlet named";
     // All or nothing: one refused outlet refuses the whole command, so a whole-PDU set never
     // half-happens.
-    for (const auto& step : r.steps) {
-      if (auto why = step_refusal(step, r.confirmed)) return why;
+    for (const auto& step : plan.steps) {
+      if (auto why = step_refusal(step, plan.confirmed)) return why;
     }
   }
   if (queue_.size() >= settings_.max_queued_commands) {
     return "too many commands waiting for this PDU (" +
            std::to_string(settings_.max_queued_commands) + "): refused";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> poller::rename_refusal(const outlet_rename& rename) const {
+  const int outlets = current_->size.outlets;
+  if (rename.outlet < 1 || rename.outlet > outlets) {
+    return "no outlet " + std::to_string(rename.outlet) + ": this PDU has " +
+           std::to_string(outlets) + " outlets";
+  }
+  if (current_->caps.outlet_names != outlet_name_column::config) {
+    return "this PDU has no " + std::string(outlet_name_column_name(outlet_name_column::config)) +
+           " (its outlet names are read-only): renaming is not supported";
   }
   return std::nullopt;
 }
@@ -167,18 +179,28 @@ void poller::submit(command_request request) {
 
 void poller::report(command_request request, std::string error_text) {
   command_report r;
-  for (const auto& step : request.steps) {
-    step_report sr{.step = step, .error = error_text};
-    if (current_ && step.outlet >= 1 && step.outlet <= current_->size.outlets) {
-      const auto& o = current_->outlets[static_cast<std::size_t>(step.outlet - 1)];
-      sr.state = o.state;
-      sr.pending = o.command_pending;
-    }
-    r.steps.push_back(std::move(sr));
+  if (const auto* rename = std::get_if<outlet_rename>(&request.command)) {
+    r.steps.push_back(blank_report(rename->outlet, std::nullopt));
   }
+  const auto plan = switching(request.command);
+  for (const auto& step : plan.steps) {
+    r.steps.push_back(blank_report(step.outlet, step.action));
+  }
+  for (auto& sr : r.steps)
+    sr.error = error_text;
   r.request = std::move(request);
   r.error = std::move(error_text);
   if (callbacks_.command_done) callbacks_.command_done(r);
+}
+
+step_report poller::blank_report(int outlet, std::optional<outlet_action> action) const {
+  step_report sr{.outlet = outlet, .action = action};
+  if (current_ && outlet >= 1 && outlet <= current_->size.outlets) {
+    const auto& o = current_->outlets[static_cast<std::size_t>(outlet - 1)];
+    sr.state = o.state;
+    sr.pending = o.command_pending;
+  }
+  return sr;
 }
 
 awaitable<void> poller::run() {
@@ -326,41 +348,21 @@ void poller::log_smaller(std::size_t previous) const {
 awaitable<bool> poller::discover() {
   // The two counts first: a tiny request any agent answers, proving the PDU is there before
   // larger requests (which may need splitting) are tried.
-  // (Named lists, not temporaries, as the reference arguments of co_awaited calls: g++ 12 has
-  // had bugs with temporaries' lifetime across a suspension.)
-  const auto counts_oids = counts_request();
-  auto counted = co_await read(counts_oids);
+  auto counted = co_await async_read_counts(reader());
   if (!counted) {
     poll_failed(counted.err());
     co_return false;
   }
-  const auto identity_oids = identity_request();
-  auto ident = co_await read(identity_oids);
-  if (!ident) {
-    poll_failed(ident.err());
+  // Then what async_read_snapshot reads, through read() like every request to the PDU. Its
+  // capability detection decides what else the unit measures, and which column names its
+  // outlets, polled from then on; rechecks are due counting from here.
+  probed_at_ = clock::now();
+  auto got = co_await async_read_snapshot(reader());
+  if (!got) {
+    poll_failed(got.err());
     co_return false;
   }
-  auto parsed = parse_identity(*ident);
-  snapshot next{.id = std::move(parsed.id), .size = parsed.size};
-  // What else the unit measures, and which column names its outlets: decided here, and polled
-  // from then on.
-  auto probed = co_await probe_capabilities(next.size);
-  if (!probed) {
-    poll_failed(probed.err());
-    co_return false;
-  }
-  next.caps = std::move(probed->caps);
-  next.metrics = std::move(probed->values);
-  if (next.size.outlets + next.size.banks > 0) {
-    const auto status_oids = status_request(next.size, next.caps.outlet_names);
-    auto status = co_await read(status_oids);
-    if (!status) {
-      poll_failed(status.err());
-      co_return false;
-    }
-    parse_status(next.size, *status, next.outlets, next.banks);
-  }
-  floor_idle_outlets(next.caps, next.outlets, next.metrics);
+  snapshot next = std::move(*got);
   spdlog::info(
       "[{}] discovered {} {} (serial {}, firmware {}): {} outlets, {} banks, {} phases, {} "
       "metrics{}{}{}",
@@ -442,20 +444,13 @@ void poller::prepare_poll(std::vector<snmp::oid> oids) {
   poll_prepared_ = snmp::client::prepare_get(t, std::move(oids));
 }
 
-// The two rounds of capability detection, through read() like every other request to the PDU.
-awaitable<result<probe_result>> poller::probe_capabilities(counts size) {
-  probed_at_ = clock::now();
-  const auto sizes_oids = probe_sizes_request();
-  auto sizes = co_await read(sizes_oids);
-  if (!sizes) co_return sizes.err();
-  const auto plan = plan_probe(parse_probe_sizes(*sizes), size);
-  auto cells = co_await read(plan.request);
-  if (!cells) co_return cells.err();
-  co_return parse_probe(plan, *cells);
+varbind_reader poller::reader() {
+  return [this](const std::vector<snmp::oid>& oids) { return read(oids); };
 }
 
 awaitable<bool> poller::recheck_capabilities() {
-  auto probed = co_await probe_capabilities(current_->size);
+  probed_at_ = clock::now();
+  auto probed = co_await async_probe_capabilities(reader(), current_->size);
   if (!probed && probed.code() == snmp::errc::timeout) {
     poll_failed(probed.err());
     co_return false;
@@ -535,16 +530,18 @@ awaitable<void> poller::execute(command_request request) {
     report(std::move(request), std::move(*why));
     co_return;
   }
-  if (request.new_name) {
+  if (std::holds_alternative<outlet_rename>(request.command)) {
     co_await execute_rename(std::move(request));
     co_return;
   }
   const auto received = clock::now();
+  const pdu_command plan = switching(request.command);
+  const auto& steps = plan.steps;
   command_report r;
   r.request = request;
   r.sent = true;
   ++sets_sent_;
-  for (const auto& step : request.steps) {
+  for (const auto& step : steps) {
     if (cuts_power(step.action)) last_power_cut_[step.outlet] = std::chrono::steady_clock::now();
   }
   spdlog::info("[{}] {} ({})", settings_.id, describe(request), request.topic);
@@ -566,46 +563,24 @@ awaitable<void> poller::execute(command_request request) {
   // As few SETs as the PDU takes: it drops requests with more varbinds than it allows, so a
   // whole-PDU command larger than that goes out in parts (each atomic on the PDU).
   const std::size_t per_set = std::max<std::size_t>(1, effective_max_varbinds_);
-  for (std::size_t first = 0; first < request.steps.size(); first += per_set) {
+  for (std::size_t first = 0; first < steps.size(); first += per_set) {
     std::vector<outlet_switch> part;
-    for (std::size_t i = first; i < std::min(request.steps.size(), first + per_set); ++i) {
-      part.push_back({request.steps[i].outlet, snmp_command(request.steps[i].action)});
+    for (std::size_t i = first; i < std::min(steps.size(), first + per_set); ++i) {
+      part.push_back({steps[i].outlet, steps[i].action});
     }
     const auto count = part.size();
     auto outcomes =
         co_await async_switch_outlets(*snmp_, settings_.read, write, std::move(part),
                                       settings_.command_deadline, settings_.confirm_every, observe);
     for (std::size_t k = 0; k < count; ++k) {
-      const auto& step = request.steps[first + k];
-      step_report sr{.step = step};
-      const auto& outlet = current_->outlets[static_cast<std::size_t>(step.outlet - 1)];
-      sr.state = outlet.state;
-      sr.pending = outlet.command_pending;
+      const auto& step = steps[first + k];
+      auto sr = blank_report(step.outlet, step.action);
       if (!outcomes) {
         sr.error = "the PDU refused the command: " + outcomes.err().to_string();
       } else {
         const auto& o = (*outcomes)[k];
-        sr.ok = o.confirmed_expected || o.scheduled;
-        if (o.lost_answer) {
-          sr.ok = false;
-          sr.error = "no answer to the SET (" + o.lost_answer->to_string() +
-                     "): it may or may not have been applied; the PDU now reports " +
-                     (o.read_any ? std::string(to_string(sr.state)) : std::string("nothing"));
-        } else if (!sr.ok && !o.read_any) {
-          sr.error = "the PDU accepted the command but answered no read-back within " +
-                     std::to_string(o.latency.count()) + " ms: its state is unknown";
-        } else if (!sr.ok && is_delayed(step.action)) {
-          sr.error = "the PDU accepted the command but shows nothing pending after " +
-                     std::to_string(o.latency.count()) + " ms; it reports " +
-                     std::string(to_string(sr.state));
-        } else if (!sr.ok && step.action == outlet_action::cancel) {
-          sr.error = "the PDU still shows a command pending after " +
-                     std::to_string(o.latency.count()) + " ms";
-        } else if (!sr.ok) {
-          sr.error = "the PDU accepted the command but still reports " +
-                     std::string(to_string(sr.state)) + " after " +
-                     std::to_string(o.latency.count()) + " ms";
-        }
+        sr.ok = succeeded(judge(o, step.action));
+        sr.error = step_error(o, sr);
       }
       r.steps.push_back(std::move(sr));
     }
@@ -619,14 +594,11 @@ awaitable<void> poller::execute(command_request request) {
     // A part the PDU refused, or whose fate is unknown, ends the command: the parts after it
     // are not sent, so a whole-PDU command never carries on past a failure.
     const bool part_failed = !outcomes || (!outcomes->empty() && outcomes->front().lost_answer);
-    if (part_failed && first + per_set < request.steps.size()) {
-      for (std::size_t i = first + per_set; i < request.steps.size(); ++i) {
-        const auto& step = request.steps[i];
-        const auto& outlet = current_->outlets[static_cast<std::size_t>(step.outlet - 1)];
-        r.steps.push_back({.step = step,
-                           .state = outlet.state,
-                           .pending = outlet.command_pending,
-                           .error = "not sent: an earlier part of this command failed"});
+    if (part_failed && first + per_set < steps.size()) {
+      for (std::size_t i = first + per_set; i < steps.size(); ++i) {
+        auto sr = blank_report(steps[i].outlet, steps[i].action);
+        sr.error = "not sent: an earlier part of this command failed";
+        r.steps.push_back(std::move(sr));
       }
       break;
     }
@@ -635,8 +607,8 @@ awaitable<void> poller::execute(command_request request) {
   r.ok = std::all_of(r.steps.begin(), r.steps.end(), [](const step_report& s) { return s.ok; });
   for (const auto& s : r.steps) {
     if (s.error) {
-      r.error = r.steps.size() == 1 ? *s.error
-                                    : "outlet " + std::to_string(s.step.outlet) + ": " + *s.error;
+      r.error =
+          r.steps.size() == 1 ? *s.error : "outlet " + std::to_string(s.outlet) + ": " + *s.error;
       break;
     }
   }
@@ -645,22 +617,23 @@ awaitable<void> poller::execute(command_request request) {
 
 awaitable<void> poller::execute_rename(command_request request) {
   const auto received = clock::now();
-  const int number = request.outlet();
+  const auto rename = std::get<outlet_rename>(request.command);
+  const int number = rename.outlet;
   command_report r;
   r.request = request;
   r.sent = true;
   ++sets_sent_;
-  spdlog::info("[{}] outlet {} renamed to \"{}\" ({})", settings_.id, number, *request.new_name,
+  spdlog::info("[{}] outlet {} renamed to \"{}\" ({})", settings_.id, number, rename.name,
                request.topic);
   snmp::target write = settings_.read;
   write.community = settings_.write_community;
-  auto got = co_await async_rename_outlet(*snmp_, settings_.read, write, number, *request.new_name);
-  step_report sr{.step = request.steps.front()};
+  auto got = co_await async_rename_outlet(*snmp_, settings_.read, write, number, rename.name);
+  step_report sr{.outlet = number};
   if (!got) {
     sr.error = "the PDU refused the name: " + got.err().to_string();
   } else {
     r.name = *got;
-    sr.ok = *got == *request.new_name;
+    sr.ok = *got == rename.name;
     if (!sr.ok) sr.error = "the PDU stored the name as \"" + *got + "\"";
     auto& outlet = current_->outlets[static_cast<std::size_t>(number - 1)];
     if (outlet.name != *got) {

@@ -1,4 +1,4 @@
-// Parsing of the command topics we subscribe to.
+// Parsing of the command topics we subscribe to, and their text from the parts.
 #include "pdu2mqtt/topics/layout.hpp"
 
 namespace pdu2mqtt::topics {
@@ -47,6 +47,21 @@ std::optional<command_topic> parse_command_topic(const layout& l, std::string_vi
     return out;
   }
   return std::nullopt;
+}
+
+std::string topic_of(const layout& l, const command_topic& c) {
+  using kind = command_topic::kind;
+  switch (c.what) {
+    case kind::get:
+      return l.get(c.pdu_id);
+    case kind::pdu_set:
+      return l.pdu_set(c.pdu_id);
+    case kind::outlet_name_set:
+      return l.pdu(c.pdu_id) + "/outlet/" + c.outlet_text + "/name/set";
+    case kind::outlet_set:
+      break;
+  }
+  return l.pdu(c.pdu_id) + "/outlet/" + c.outlet_text + "/set";
 }
 
 }  // namespace pdu2mqtt::topics

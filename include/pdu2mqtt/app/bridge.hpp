@@ -12,9 +12,9 @@
 #include "pdu2mqtt/app/config.hpp"
 #include "pdu2mqtt/app/status_file.hpp"
 #include "pdu2mqtt/common/token_bucket.hpp"
+#include "pdu2mqtt/device/poller.hpp"
 #include "pdu2mqtt/ha/discovery.hpp"
 #include "pdu2mqtt/mqtt/link.hpp"
-#include "pdu2mqtt/device/poller.hpp"
 
 namespace pdu2mqtt::app {
 
@@ -43,7 +43,7 @@ struct bridge_events {
   std::function<void(bool connected)> mqtt_changed;
 };
 
-enum class submit_outcome { accepted, unknown_pdu, not_a_command_topic };
+enum class submit_outcome { accepted, unknown_pdu };
 
 class bridge : public std::enable_shared_from_this<bridge> {
  public:
@@ -64,9 +64,10 @@ class bridge : public std::enable_shared_from_this<bridge> {
   // Another face of the bridge: told of every PDU at once, then of every change.
   void observe(bridge_events events);
 
-  // A command from another face, handled exactly as the same message on MQTT would be (same
-  // checks, rate limit, results and errors, which are also published). Never retained.
-  submit_outcome submit(const std::string& topic, const std::string& payload);
+  // A command from another face, handled exactly as the same payload on the command's topic
+  // (topics::topic_of) would be on MQTT: same checks, rate limit, results and errors, which are
+  // also published. Never retained.
+  submit_outcome submit(const topics::command_topic& command, const std::string& payload);
 
   // Starts polling a PDU that is not in the file (until the next reload or restart). The error
   // names what is wrong (an id in use); the config itself is validated by parse_pdu_entry.
@@ -114,7 +115,14 @@ class bridge : public std::enable_shared_from_this<bridge> {
   device::poller_callbacks callbacks_for(const slot_ptr& slot);
   void on_connection(bool connected);
   void on_message(const mqtt::message& m);
-  void on_command(pdu_slot& slot, const topics::command_topic& command, const mqtt::message& m);
+  // A message on one of the PDU's command topics, from MQTT or from submit().
+  struct inbound_command {
+    const topics::command_topic& where;
+    const std::string& topic;
+    const std::string& payload;
+    bool retained = false;
+  };
+  void on_command(pdu_slot& slot, const inbound_command& in);
   void announce(pdu_slot& slot, const device::snapshot& now);
   void publish_command_report(pdu_slot& slot, const device::command_report& r);
   void publish_states(pdu_slot& slot);

@@ -1,14 +1,17 @@
-// Outlet commands as they arrive over MQTT: the payload and the outlet segment of the topic,
-// parsed to values. Sans-I/O; anything unexpected is refused with a message safe to publish.
+// Commands as they arrive over MQTT (or from the web page): the topic taken apart and the
+// payload, parsed to one command model. Sans-I/O; anything unexpected is refused with a message
+// safe to publish.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <variant>
 #include <vector>
 
 #include "pdu2mqtt/common/result.hpp"
+#include "pdu2mqtt/topics/layout.hpp"
 
 namespace pdu2mqtt::device {
 
@@ -20,6 +23,11 @@ enum class outlet_action { on, off, reboot, delayed_on, delayed_off, cancel };
 // OFF, REBOOT and DELAYOFF take an outlet's power away: refused on protected outlets.
 constexpr bool cuts_power(outlet_action a) noexcept {
   return a == outlet_action::off || a == outlet_action::reboot || a == outlet_action::delayed_off;
+}
+
+// DELAYON and DELAYOFF act later, after the outlet's delay: done once the PDU shows them pending.
+constexpr bool is_delayed(outlet_action a) noexcept {
+  return a == outlet_action::delayed_on || a == outlet_action::delayed_off;
 }
 
 // A parsed payload: the action, and whether the sender confirmed it explicitly
@@ -82,6 +90,37 @@ result<std::string> parse_outlet_name_payload(std::string_view payload);
 
 // "ON", "OFF", "REBOOT", "DELAYON", "DELAYOFF", "CANCEL": as in payloads and results.
 std::string_view action_name(outlet_action a) noexcept;
+
+// <id>/outlet/<n>/set: one outlet switched.
+struct outlet_set {
+  int outlet = 0;
+  outlet_command command;
+  friend bool operator==(const outlet_set&, const outlet_set&) = default;
+};
+// <id>/outlet/<n>/name/set: one outlet renamed.
+struct outlet_rename {
+  int outlet = 0;
+  std::string name;  // as parse_outlet_name_payload returns it
+  friend bool operator==(const outlet_rename&, const outlet_rename&) = default;
+};
+// What a PDU is asked to do: switch one outlet, switch several at once (<id>/set), or rename one.
+using command = std::variant<outlet_set, pdu_command, outlet_rename>;
+
+// The payload of a command topic, parsed for a PDU with outlet_count outlets. A refusal names
+// the outlet ("outlet 3: unknown command ...") unless the topic's outlet is itself the fault.
+// The get topic carries no command: refused.
+result<command> make_command(const topics::command_topic& topic, std::string_view payload,
+                             int outlet_count);
+
+// The outlets a command switches, as a whole-PDU command holds them: an outlet's set is one
+// step; a rename switches none.
+pdu_command switching(const command& c);
+
+// What results and logs call a command: a switch of one outlet by its action_name, a whole-PDU
+// command "SET", a rename "RENAME".
+inline constexpr std::string_view pdu_set_name = "SET";
+inline constexpr std::string_view rename_name = "RENAME";
+std::string_view command_name(const command& c) noexcept;
 
 }  // namespace pdu2mqtt::device
 

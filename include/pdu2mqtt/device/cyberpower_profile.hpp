@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pdu2mqtt/device/command.hpp"
 #include "pdu2mqtt/device/cyberpower_oids.hpp"
 #include "pdu2mqtt/device/model.hpp"
 #include "pdu2mqtt/snmp/value.hpp"
@@ -57,7 +58,9 @@ std::vector<snmp::oid> poll_request(const counts& size, const capabilities& caps
 // Where status_request's varbinds start in an answer to poll_request.
 inline constexpr std::size_t poll_header = 3;
 
-// The outlet command varbind (ePDUOutletControlOutletCommand.<n>).
-snmp::varbind outlet_command_varbind(int outlet, cyberpower::outlet_command command);
+// The outlet command varbind (ePDUOutletControlOutletCommand.<n>) for an action: the one place
+// an action becomes a CyberPower command (ON immediateOn, DELAYOFF delayedOff, CANCEL
+// cancelPendingCommand, ...).
+snmp::varbind outlet_command_varbind(int outlet, outlet_action action);
 
 }  // namespace pdu2mqtt::device

@@ -16,6 +16,7 @@
 #include "pdu2mqtt/device/command.hpp"
 #include "pdu2mqtt/device/cyberpower_oids.hpp"
 #include "pdu2mqtt/device/model.hpp"
+#include "pdu2mqtt/device/reader.hpp"
 #include "pdu2mqtt/snmp/client.hpp"
 
 namespace pdu2mqtt::device {
@@ -44,22 +45,20 @@ struct poller_settings {
 };
 
 struct command_request {
-  // The outlets and what to do with each: one from an outlet's set topic, several from the
-  // whole-PDU set topic (sent in one SET, or as few as the PDU's request size allows).
-  std::vector<outlet_step> steps;
-  std::optional<std::string> new_name;  // rename steps[0].outlet instead of switching it
-  bool confirmed = false;               // the payload said "confirm": true
-  bool whole_pdu = false;               // from <id>/set
-  std::string topic;                    // where it came from, echoed in error reports
-  std::string payload;                  // printable excerpt of what was received
-  int outlet() const noexcept { return steps.empty() ? 0 : steps.front().outlet; }
+  // What to do (make_command). Several outlets switched at once are sent in one SET, or in as
+  // few as the PDU's request size allows.
+  device::command command;
+  std::string topic;    // where it came from, echoed in error reports
+  std::string payload;  // printable excerpt of what was received
 };
 
 // "outlet 3 OFF, outlet 4 ON" or "outlet 6 RENAME": for logs.
 std::string describe(const command_request& r);
 
+// One outlet's part of a command.
 struct step_report {
-  outlet_step step;
+  int outlet = 0;
+  std::optional<outlet_action> action;  // what the outlet was asked to do; none: a rename
   bool ok = false;
   power_state state = power_state::unknown;  // last state the PDU reported for the outlet
   bool pending = false;                      // a delayed command is waiting on the PDU
@@ -117,7 +116,8 @@ class poller : public std::enable_shared_from_this<poller> {
   awaitable<void> run();
   awaitable<bool> discover();
   awaitable<bool> poll();
-  awaitable<result<probe_result>> probe_capabilities(counts size);
+  // read(), for reader.hpp's reads.
+  varbind_reader reader();
   // False when the PDU did not answer (counted as a failed read).
   awaitable<bool> recheck_capabilities();
   void prepare_poll(std::vector<snmp::oid> oids);
@@ -134,8 +134,12 @@ class poller : public std::enable_shared_from_this<poller> {
   void apply_status(snapshot next);
   void poll_failed(const error& e);
   awaitable<void> execute_rename(command_request request);
+  // A refused command's report: every outlet it names gets error_text.
   void report(command_request request, std::string error_text);
+  // An outlet's report before anything is sent: its state as last read.
+  step_report blank_report(int outlet, std::optional<outlet_action> action) const;
   std::optional<std::string> refusal(const command_request& request) const;
+  std::optional<std::string> rename_refusal(const outlet_rename& rename) const;
   std::optional<std::string> step_refusal(const outlet_step& step, bool confirmed) const;
 
   asio::any_io_executor executor_;

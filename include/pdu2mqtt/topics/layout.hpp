@@ -86,6 +86,8 @@ struct command_topic {
 };
 // nullopt when the topic is not one of ours.
 std::optional<command_topic> parse_command_topic(const layout& l, std::string_view topic);
+// The topic parse_command_topic takes apart into c.
+std::string topic_of(const layout& l, const command_topic& c);
 
 // ids and topic segments we generate: [A-Za-z0-9_-]+ (also what HA accepts in discovery ids).
 bool is_topic_safe_id(std::string_view id) noexcept;
