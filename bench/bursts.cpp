@@ -116,9 +116,9 @@ nlohmann::json startup(const std::string& protocol) {
   const auto started = clock::now();
   test::child_process bridge({PDU2MQTT_BINARY, "run", "--config", config.string()});
   wait_quiet(client, log, 3s, 30s);
-  const auto online = log.seen("pdu2mqtt/device/availability");
+  const auto online = log.seen("pdu2mqtt/pdu/availability");
   if (!log.first() || !online) throw std::runtime_error("no start-up burst: " + bridge.output());
-  const auto* state = log.payload("pdu2mqtt/device/state");
+  const auto* state = log.payload("pdu2mqtt/pdu/state");
   const bool state_available =
       state && nlohmann::json::parse(*state, nullptr, false).value("available", false);
   bridge.stop();

@@ -108,10 +108,10 @@ TEST_F(bridge_faults, broker_killed_during_commands_each_runs_exactly_once) {
   for (const auto& command : commands) {
     mqtt_observer watch(broker.uri());
     ASSERT_TRUE(watch.wait_connected());
-    ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 20s))
+    ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s))
         << bridge.output();
     const int before = counter(pdu, sets_accepted_oid);
-    watch.publish("pdu2mqtt/device/outlet/2/set", command);
+    watch.publish("pdu2mqtt/pdu/outlet/2/set", command);
     ++sent;
     // The SET is on the wire and the PDU is applying it (1.5 s): now the broker goes.
     ASSERT_TRUE(eventually([&] { return counter(pdu, sets_accepted_oid) == before + 1; }, 10s));
@@ -122,7 +122,7 @@ TEST_F(bridge_faults, broker_killed_during_commands_each_runs_exactly_once) {
     mqtt_observer after(broker.uri());
     ASSERT_TRUE(after.wait_connected());
     ASSERT_TRUE(after.wait_for_payload("pdu2mqtt/bridge/state", "online", 20s)) << bridge.output();
-    EXPECT_TRUE(after.wait_for_payload("pdu2mqtt/device/outlet/2", command, 10s))
+    EXPECT_TRUE(after.wait_for_payload("pdu2mqtt/pdu/outlet/2", command, 10s))
         << "published state after reconnect is not the PDU's " << outlet_state(pdu, 2);
     EXPECT_EQ(outlet_state(pdu, 2), command);
     // Nothing replayed the command: still one SET per command.
@@ -139,28 +139,28 @@ TEST_F(bridge_faults, two_commands_in_quick_succession_apply_in_order) {
   start_bridge(bridge_config(broker, json::array({pdu_entry("pdu", pdu.port())})));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 20s));
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
   for (const auto& [first, last] : {std::pair{"ON", "OFF"}, std::pair{"OFF", "ON"}}) {
     const auto from = watch.mark();
     const int before = counter(pdu, sets_accepted_oid);
-    watch.publish("pdu2mqtt/device/outlet/3/set", first);
+    watch.publish("pdu2mqtt/pdu/outlet/3/set", first);
     std::this_thread::sleep_for(10ms);
-    watch.publish("pdu2mqtt/device/outlet/3/set", last);
+    watch.publish("pdu2mqtt/pdu/outlet/3/set", last);
     ASSERT_TRUE(eventually(
         [&] {
           watch.pump(20ms);  // the observer only takes in messages while it runs
-          return watch.on_topic("pdu2mqtt/device/outlet/3/result", from).size() >= 2;
+          return watch.on_topic("pdu2mqtt/pdu/outlet/3/result", from).size() >= 2;
         },
         10s))
         << bridge.output();
-    const auto both = watch.on_topic("pdu2mqtt/device/outlet/3/result", from);
+    const auto both = watch.on_topic("pdu2mqtt/pdu/outlet/3/result", from);
     EXPECT_EQ(json::parse(both[0].payload)["command"], first);
     EXPECT_EQ(json::parse(both[1].payload)["command"], last);
     EXPECT_EQ(json::parse(both[1].payload)["ok"], true) << both[1].payload;
     EXPECT_EQ(outlet_state(pdu, 3), last);
-    EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/device/outlet/3", last, 5s, from));
+    EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/3", last, 5s, from));
     watch.pump(300ms);
-    EXPECT_EQ(watch.last_payload("pdu2mqtt/device/outlet/3"), last);
+    EXPECT_EQ(watch.last_payload("pdu2mqtt/pdu/outlet/3"), last);
     EXPECT_EQ(counter(pdu, sets_accepted_oid), before + 2);
   }
 }
@@ -171,8 +171,8 @@ TEST_F(bridge_faults, sigterm_during_a_command_exits_cleanly) {
   start_bridge(bridge_config(broker, json::array({pdu_entry("pdu", pdu.port())})));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 20s));
-  watch.publish("pdu2mqtt/device/outlet/2/set", "OFF");
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
+  watch.publish("pdu2mqtt/pdu/outlet/2/set", "OFF");
   ASSERT_TRUE(eventually([&] { return counter(pdu, sets_accepted_oid) == 1; }, 10s));
   const auto from = watch.mark();
   const auto started = std::chrono::steady_clock::now();
@@ -251,18 +251,18 @@ TEST_F(bridge_faults, hostile_payloads_and_topics_switch_nothing) {
   start_bridge(bridge_config(broker, json::array({pdu_entry("pdu", pdu.port())})));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 20s));
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
   const std::vector<std::pair<std::string, std::string>> hostile{
-      {"pdu2mqtt/device/outlet/2/set", ""},
-      {"pdu2mqtt/device/outlet/2/set", std::string(1024 * 1024, 'O')},
-      {"pdu2mqtt/device/outlet/2/set", "O\xff\xfe"},
-      {"pdu2mqtt/device/outlet/2/set", R"({"state": {"ON": true}})"},
-      {"pdu2mqtt/device/outlet/2/set", R"(["OFF"])"},
-      {"pdu2mqtt/device/outlet/2/set", "{\"state\": \"OFF\"} trailing"},
-      {"pdu2mqtt/device/outlet/\xef\xbc\x92/set", "OFF"},  // fullwidth digit two
-      {"pdu2mqtt/device/outlet/2 /set", "OFF"},
-      {"pdu2mqtt/device/outlet/-2/set", "OFF"},
-      {"pdu2mqtt/device/outlet/99999999999999999999/set", "OFF"},
+      {"pdu2mqtt/pdu/outlet/2/set", ""},
+      {"pdu2mqtt/pdu/outlet/2/set", std::string(1024 * 1024, 'O')},
+      {"pdu2mqtt/pdu/outlet/2/set", "O\xff\xfe"},
+      {"pdu2mqtt/pdu/outlet/2/set", R"({"state": {"ON": true}})"},
+      {"pdu2mqtt/pdu/outlet/2/set", R"(["OFF"])"},
+      {"pdu2mqtt/pdu/outlet/2/set", "{\"state\": \"OFF\"} trailing"},
+      {"pdu2mqtt/pdu/outlet/\xef\xbc\x92/set", "OFF"},  // fullwidth digit two
+      {"pdu2mqtt/pdu/outlet/2 /set", "OFF"},
+      {"pdu2mqtt/pdu/outlet/-2/set", "OFF"},
+      {"pdu2mqtt/pdu/outlet/99999999999999999999/set", "OFF"},
   };
   const auto from = watch.mark();
   for (const auto& [topic, payload] : hostile)
@@ -270,19 +270,19 @@ TEST_F(bridge_faults, hostile_payloads_and_topics_switch_nothing) {
   ASSERT_TRUE(eventually(
       [&] {
         watch.pump(20ms);
-        return watch.on_topic("pdu2mqtt/device/error", from).size() >= hostile.size();
+        return watch.on_topic("pdu2mqtt/pdu/error", from).size() >= hostile.size();
       },
       10s))
-      << watch.on_topic("pdu2mqtt/device/error", from).size() << " errors\n"
+      << watch.on_topic("pdu2mqtt/pdu/error", from).size() << " errors\n"
       << bridge.output();
-  for (const auto& m : watch.on_topic("pdu2mqtt/device/error", from)) {
+  for (const auto& m : watch.on_topic("pdu2mqtt/pdu/error", from)) {
     auto e = json::parse(m.payload);  // always valid JSON, whatever came in
     EXPECT_FALSE(e["error"].get<std::string>().empty());
     EXPECT_LE(m.payload.size(), 2048u) << "the 1 MB payload must not be echoed back";
   }
   // MQTT forbids wildcards in topic names: the broker refuses them, the bridge never sees one.
   auto wildcard = run_command({"mosquitto_pub", "-p", std::to_string(broker.port()), "-t",
-                               "pdu2mqtt/device/outlet/+/set", "-m", "OFF"},
+                               "pdu2mqtt/pdu/outlet/+/set", "-m", "OFF"},
                               10s);
   EXPECT_NE(wildcard.exit_code, 0);
   watch.pump(500ms);
@@ -299,7 +299,7 @@ TEST_F(bridge_faults, command_flood_is_rate_limited_per_pdu) {
       broker, json::array({pdu_entry("pdu", pdu.port(), {{"max_commands_per_s", 5}})})));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 20s));
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
   std::string lines;
   for (int i = 0; i < 10'000; ++i)
     lines += (i % 2 == 0 ? "OFF\n" : "ON\n");
@@ -308,7 +308,7 @@ TEST_F(bridge_faults, command_flood_is_rate_limited_per_pdu) {
   const auto started = std::chrono::steady_clock::now();
   auto flood = run_command({"sh", "-c",
                             "mosquitto_pub -p " + std::to_string(broker.port()) +
-                                " -q 0 -t pdu2mqtt/device/outlet/3/set -l < " + input.string()},
+                                " -q 0 -t pdu2mqtt/pdu/outlet/3/set -l < " + input.string()},
                            30s);
   ASSERT_EQ(flood.exit_code, 0) << flood.stderr_text;
   const auto flood_seconds =
@@ -320,7 +320,7 @@ TEST_F(bridge_faults, command_flood_is_rate_limited_per_pdu) {
   // At most the burst of 5, then 5 per second for as long as commands could arrive.
   EXPECT_LE(sets, 5 + static_cast<int>(5 * window) + 1) << "in " << window << " s";
   EXPECT_GE(sets, 1);
-  const auto errors = watch.on_topic("pdu2mqtt/device/error", from);
+  const auto errors = watch.on_topic("pdu2mqtt/pdu/error", from);
   EXPECT_LT(errors.size(), 200u) << "error reports are rate limited too";
   bool rate_limited = false, summarized = false;
   for (const auto& m : errors) {
@@ -335,7 +335,7 @@ TEST_F(bridge_faults, command_flood_is_rate_limited_per_pdu) {
   std::this_thread::sleep_for(1500ms);
   const auto after = watch.mark();
   const std::string want = outlet_state(pdu, 3) == "ON" ? "OFF" : "ON";
-  watch.publish("pdu2mqtt/device/outlet/3/set", want);
+  watch.publish("pdu2mqtt/pdu/outlet/3/set", want);
   auto r = result_for(watch, "pdu", 3, after);
   EXPECT_EQ(r["ok"], true) << r.dump();
   EXPECT_EQ(outlet_state(pdu, 3), want);
@@ -351,31 +351,31 @@ TEST_F(bridge_faults, confirm_reboot_and_power_cycle_interval_refuse_with_reason
                              {{"confirm_reboot", true}, {"min_power_cycle_interval_s", 30}})})));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 20s));
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
 
   auto from = watch.mark();
-  watch.publish("pdu2mqtt/device/outlet/2/set", "REBOOT");
+  watch.publish("pdu2mqtt/pdu/outlet/2/set", "REBOOT");
   auto r = result_for(watch, "pdu", 2, from);
   EXPECT_EQ(r["ok"], false);
   EXPECT_NE(r["error"].get<std::string>().find("confirm_reboot"), std::string::npos) << r.dump();
   EXPECT_EQ(counter(pdu, sets_received_oid), 0);
 
   from = watch.mark();
-  watch.publish("pdu2mqtt/device/outlet/2/set", R"({"state": "REBOOT", "confirm": true})");
+  watch.publish("pdu2mqtt/pdu/outlet/2/set", R"({"state": "REBOOT", "confirm": true})");
   r = result_for(watch, "pdu", 2, from);
   EXPECT_EQ(r["ok"], true) << r.dump();
   EXPECT_EQ(counter(pdu, sets_received_oid), 1);
 
   // Within 30 s of that power cut: OFF refused, ON allowed.
   from = watch.mark();
-  watch.publish("pdu2mqtt/device/outlet/2/set", "OFF");
+  watch.publish("pdu2mqtt/pdu/outlet/2/set", "OFF");
   r = result_for(watch, "pdu", 2, from);
   EXPECT_EQ(r["ok"], false);
   EXPECT_NE(r["error"].get<std::string>().find("min_power_cycle_interval_s is 30"),
             std::string::npos)
       << r.dump();
   from = watch.mark();
-  watch.publish("pdu2mqtt/device/outlet/2/set", "ON");
+  watch.publish("pdu2mqtt/pdu/outlet/2/set", "ON");
   r = result_for(watch, "pdu", 2, from);
   EXPECT_EQ(r["ok"], true) << r.dump();
   EXPECT_EQ(counter(pdu, sets_received_oid), 2);
@@ -407,16 +407,16 @@ TEST_F(bridge_faults, slow_pdu_under_and_over_the_timeout) {
                                      {{"snmp", {{"timeout_ms", 400}, {"retries", 0}}}})})));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 20s));
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/outlet/4", "ON", 5s));
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/4", "ON", 5s));
 
   set_knob(pdu, knob_response_delay_ms, 250);  // under the 400 ms timeout
   auto from = watch.mark();
   watch.pump(3s);
-  EXPECT_TRUE(watch.on_topic("pdu2mqtt/device/availability", from).empty()) << "flapped";
+  EXPECT_TRUE(watch.on_topic("pdu2mqtt/pdu/availability", from).empty()) << "flapped";
 
   set_knob(pdu, knob_response_delay_ms, 600);  // over it
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "offline", 15s, from))
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "offline", 15s, from))
       << bridge.output();
   // Meanwhile outlet 4 is switched at the PDU itself (applied at once, answered late).
   net_snmp_tool(
@@ -425,12 +425,12 @@ TEST_F(bridge_faults, slow_pdu_under_and_over_the_timeout) {
   EXPECT_EQ(outlet_state(pdu, 4), "OFF");
   from = watch.mark();
   watch.pump(1s);
-  EXPECT_TRUE(watch.on_topic("pdu2mqtt/device/outlet/4", from).empty())
+  EXPECT_TRUE(watch.on_topic("pdu2mqtt/pdu/outlet/4", from).empty())
       << "published a state while the PDU was offline";
 
   set_knob(pdu, knob_response_delay_ms, 0);
-  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 15s, from));
-  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/device/outlet/4", "OFF", 5s, from))
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 15s, from));
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/4", "OFF", 5s, from))
       << "the state after the outage is not the PDU's";
 }
 
@@ -442,19 +442,19 @@ TEST_F(bridge_faults, lossy_pdu_stays_online_and_switches) {
                                      {{"snmp", {{"timeout_ms", 150}, {"retries", 3}}}})})));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 20s));
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
   set_knob(pdu, knob_drop_percent, 33);
   const auto from = watch.mark();
   for (const auto* command : {"OFF", "ON", "OFF"}) {
     const auto at = watch.mark();
-    watch.publish("pdu2mqtt/device/outlet/2/set", command);
+    watch.publish("pdu2mqtt/pdu/outlet/2/set", command);
     auto r = result_for(watch, "pdu", 2, at, 15s);
     EXPECT_EQ(r["ok"], true) << r.dump();
     EXPECT_EQ(outlet_state(pdu, 2), command);
   }
   watch.pump(2s);
-  EXPECT_TRUE(watch.on_topic("pdu2mqtt/device/availability", from).empty()) << "went offline";
-  EXPECT_EQ(watch.last_payload("pdu2mqtt/device/outlet/2"), "OFF");
+  EXPECT_TRUE(watch.on_topic("pdu2mqtt/pdu/availability", from).empty()) << "went offline";
+  EXPECT_EQ(watch.last_payload("pdu2mqtt/pdu/outlet/2"), "OFF");
   EXPECT_GT(counter(pdu, "1.3.6.1.4.1.99999.1.5.0"), 0) << "the knob dropped nothing";
 }
 
@@ -467,11 +467,11 @@ TEST_F(bridge_faults, set_without_an_answer_is_read_back_and_reported_uncertain)
       broker, json::array({pdu_entry("pdu", pdu.port(), {{"command_timeout_ms", 3000}})})));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 20s));
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
   set_knob(pdu, knob_drop_set_responses, 1);
 
   auto from = watch.mark();
-  watch.publish("pdu2mqtt/device/outlet/3/set", "OFF");
+  watch.publish("pdu2mqtt/pdu/outlet/3/set", "OFF");
   auto r = result_for(watch, "pdu", 3, from);
   ASSERT_FALSE(r.is_null()) << bridge.output();
   EXPECT_NE(r["error"].get<std::string>().find("may or may not have been applied"),
@@ -480,12 +480,12 @@ TEST_F(bridge_faults, set_without_an_answer_is_read_back_and_reported_uncertain)
   EXPECT_NE(r["error"].get<std::string>().find("the PDU now reports OFF"), std::string::npos)
       << r.dump();
   EXPECT_EQ(r["state"], "OFF");
-  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/device/outlet/3", "OFF", 5s, from));
-  EXPECT_TRUE(watch.wait_for("pdu2mqtt/device/error", {}, 2s, from)) << "uncertainty not reported";
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/3", "OFF", 5s, from));
+  EXPECT_TRUE(watch.wait_for("pdu2mqtt/pdu/error", {}, 2s, from)) << "uncertainty not reported";
 
   const int before = counter(pdu, sets_received_oid);
   from = watch.mark();
-  watch.publish("pdu2mqtt/device/outlet/2/set", "REBOOT");
+  watch.publish("pdu2mqtt/pdu/outlet/2/set", "REBOOT");
   r = result_for(watch, "pdu", 2, from);
   ASSERT_FALSE(r.is_null()) << bridge.output();
   EXPECT_NE(r["error"].get<std::string>().find("may or may not have been applied"),
@@ -502,14 +502,14 @@ TEST_F(bridge_faults, pdu_dying_under_a_stream_of_commands_goes_offline) {
       broker, json::array({pdu_entry("pdu", pdu.port(), {{"command_timeout_ms", 1000}})})));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 20s));
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
   set_knob(pdu, knob_drop_percent, 100);
   const auto from = watch.mark();
   bool offline = false;
   for (int i = 0; i < 40 && !offline; ++i) {
-    watch.publish("pdu2mqtt/device/outlet/2/set", i % 2 ? "ON" : "OFF");
+    watch.publish("pdu2mqtt/pdu/outlet/2/set", i % 2 ? "ON" : "OFF");
     watch.pump(300ms);
-    for (const auto& m : watch.on_topic("pdu2mqtt/device/availability", from)) {
+    for (const auto& m : watch.on_topic("pdu2mqtt/pdu/availability", from)) {
       offline |= m.payload == "offline";
     }
   }
@@ -528,12 +528,12 @@ TEST_F(bridge_faults, a_frozen_pdu_is_offline_within_the_documented_bound) {
                                                     {"offline_after_failures", 3}})})));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 20s));
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
   watch.pump(1s);  // a few good polls: the PDU "answered recently"
   const auto from = watch.mark();
   pdu.process().signal(SIGSTOP);
   const auto frozen = std::chrono::steady_clock::now();
-  const bool offline = watch.wait_for_payload("pdu2mqtt/device/availability", "offline", 15s, from);
+  const bool offline = watch.wait_for_payload("pdu2mqtt/pdu/availability", "offline", 15s, from);
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - frozen);
   pdu.process().signal(SIGCONT);
@@ -557,20 +557,20 @@ TEST_F(bridge_faults, repeated_pdu_outages_leave_no_threads_or_memory_behind) {
                {{"ASAN_OPTIONS", asan_options}});
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 20s));
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
   const long threads_before = proc_status(bridge.pid(), "Threads");
   const long rss_before = proc_status(bridge.pid(), "VmRSS");
   for (int i = 0; i < 5; ++i) {
     auto from = watch.mark();
     pdu.reset();
-    ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "offline", 10s, from));
+    ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "offline", 10s, from));
     from = watch.mark();
     pdu = std::make_unique<simulator_fixture>(std::vector<std::string>{
         "--listen", "127.0.0.1:" + std::to_string(port), "--outlets", i % 2 ? "4" : "6"});
-    ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 10s, from));
+    ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 10s, from));
     // Re-discovered with the new outlet count each time.
     EXPECT_TRUE(watch.wait_for(
-        "pdu2mqtt/device/state",
+        "pdu2mqtt/pdu/state",
         [&](const std::string& p) {
           return json::parse(p).value("outlet_count", 0) == (i % 2 ? 4 : 6);
         },

@@ -121,7 +121,7 @@ class family_bridge : public ::testing::Test {
 })");
     bridge.start({PDU2MQTT_BINARY, "run", "--config", config.string()});
     ASSERT_TRUE(watch.wait_connected());
-    ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/availability", "online", 15s))
+    ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 15s))
         << bridge.output();
   }
   void knob(const char* oid, int value) {
@@ -139,12 +139,12 @@ class family_bridge : public ::testing::Test {
 
 TEST_F(family_bridge, an_outlet_switched_off_reads_zero_although_its_meter_shows_idle_power) {
   start("metered");
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/outlet/2/power", "112", 10s));
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/2/power", "112", 10s));
   const auto from = watch.mark();
-  watch.publish("pdu2mqtt/device/outlet/2/set", "OFF");
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/outlet/2", "OFF", 10s, from));
-  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/device/outlet/2/power", "0", 5s, from));
-  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/device/outlet/2/current", "0.0", 5s, from));
+  watch.publish("pdu2mqtt/pdu/outlet/2/set", "OFF");
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/2", "OFF", 10s, from));
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/2/power", "0", 5s, from));
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/2/current", "0.0", 5s, from));
   // What the PDU itself reports: the phantom idle reading the bridge floors.
   EXPECT_EQ(snmp_get_value(sim->endpoint(), "public", "1.3.6.1.4.1.3808.1.1.3.3.5.1.1.8.2"), "2");
   // HA sees a meter per outlet; its energy is a total_increasing counter.
@@ -157,18 +157,18 @@ TEST_F(family_bridge, an_outlet_switched_off_reads_zero_although_its_meter_shows
 
 TEST_F(family_bridge, ats_losing_input_a_and_a_contact_opening_are_published) {
   start("ats");
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/ats/selected_source", "A", 10s));
-  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/device/contact/2", "normal", 10s));
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/ats/selected_source", "A", 10s));
+  ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/contact/2", "normal", 10s));
   const auto from = watch.mark();
   knob("1.3.6.1.4.1.99999.2.7.0", 1);  // ats_source_a_lost
   knob("1.3.6.1.4.1.99999.2.8.0", 2);  // contacts_abnormal: bit 1 = contact 2
-  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/device/ats/selected_source", "B", 5s, from));
-  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/device/ats/redundancy", "lost", 5s, from));
-  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/device/ats/source_a/voltage", "0.0", 5s, from));
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/ats/selected_source", "B", 5s, from));
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/ats/redundancy", "lost", 5s, from));
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/ats/source_a/voltage", "0.0", 5s, from));
   EXPECT_TRUE(
-      watch.wait_for_payload("pdu2mqtt/device/ats/source_a/voltage_status", "under", 5s, from));
-  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/device/contact/2", "abnormal", 5s, from));
-  EXPECT_TRUE(watch.on_topic("pdu2mqtt/device/contact/1", from).empty()) << "only what changed";
+      watch.wait_for_payload("pdu2mqtt/pdu/ats/source_a/voltage_status", "under", 5s, from));
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/contact/2", "abnormal", 5s, from));
+  EXPECT_TRUE(watch.on_topic("pdu2mqtt/pdu/contact/1", from).empty()) << "only what changed";
 }
 
 // Some units have no ePDUOutletConfigOutletName (noSuchObject there): the names come from the
@@ -180,10 +180,10 @@ class outlet_name_fallback : public family_bridge,
 TEST_P(outlet_name_fallback, names_come_from_a_copy_when_the_unit_lacks_the_writable_column) {
   const std::string missing = GetParam();
   start("switched", {"--without-outlet-names", missing});
-  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/device/outlet/3/name", "Outlet3", 10s))
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/3/name", "Outlet3", 10s))
       << bridge.output();
-  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/device/outlet/8/name", "Outlet8", 5s));
-  const auto state = watch.wait_for("pdu2mqtt/device/state", {}, 5s);
+  EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/8/name", "Outlet8", 5s));
+  const auto state = watch.wait_for("pdu2mqtt/pdu/state", {}, 5s);
   ASSERT_TRUE(state);
   EXPECT_EQ(nlohmann::json::parse(state->payload)["outlets"][2]["name"], "Outlet3");
   const std::string column =
@@ -192,8 +192,8 @@ TEST_P(outlet_name_fallback, names_come_from_a_copy_when_the_unit_lacks_the_writ
       << bridge.output();
 
   const auto from = watch.mark();
-  watch.publish("pdu2mqtt/device/outlet/3/name/set", "NAS");
-  const auto result = watch.wait_for("pdu2mqtt/device/outlet/3/result", {}, 5s, from);
+  watch.publish("pdu2mqtt/pdu/outlet/3/name/set", "NAS");
+  const auto result = watch.wait_for("pdu2mqtt/pdu/outlet/3/result", {}, 5s, from);
   ASSERT_TRUE(result);
   const auto r = nlohmann::json::parse(result->payload);
   EXPECT_EQ(r["ok"], false);
