@@ -3,11 +3,11 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "support/config_builder.hpp"
 #include "support/run_coroutine.hpp"
 
 namespace pdu2mqtt::bench {
@@ -37,30 +37,25 @@ std::vector<std::uint16_t> start_simulators(test::child_process& sim, int n,
 
 std::string bridge_config(std::uint16_t broker_port, const std::vector<pdu_spec>& pdus,
                           bool discovery, const std::string& protocol) {
-  nlohmann::json list = nlohmann::json::array();
+  test::config_builder config(broker_port);
+  config.client_id("pdu2mqtt-bench")
+      .mqtt("protocol", protocol)
+      .mqtt("discovery", discovery)
+      .log_level("warn");
   for (const auto& p : pdus) {
-    list.push_back({{"id", p.id},
-                    {"host", "127.0.0.1"},
-                    {"port", p.port},
-                    {"poll_interval_ms", p.poll_interval_ms},
-                    {"max_varbinds", p.max_varbinds},
-                    {"max_commands_per_s", 1000},
-                    {"command_timeout_ms", 5000},
-                    {"snmp", {{"timeout_ms", 1000}, {"retries", 1}}}});
+    config.pdu(test::pdu_builder(p.id, p.port)
+                   .poll_interval_ms(p.poll_interval_ms)
+                   .max_varbinds(p.max_varbinds)
+                   .max_commands_per_s(1000)
+                   .command_timeout_ms(5000)
+                   .snmp_timing(1000, 1));
   }
-  return nlohmann::json{{"mqtt",
-                         {{"url", fmt::format("mqtt://127.0.0.1:{}", broker_port)},
-                          {"client_id", "pdu2mqtt-bench"},
-                          {"protocol", protocol},
-                          {"discovery", discovery}}},
-                        {"log_level", "warn"},
-                        {"pdus", list}}
-      .dump(2);
+  return config.text();
 }
 
 mqtt_client::mqtt_client(std::uint16_t broker_port, const std::string& filter) {
   mqtt::link_options o;
-  o.url = fmt::format("mqtt://127.0.0.1:{}", broker_port);
+  o.url = test::loopback_mqtt_url(broker_port);
   o.client_id = fmt::format("pdu2mqtt-bench-client-{}", ::getpid());
   link_ = std::make_unique<mqtt::link>(io_.get_executor(), o);
   link_->on_connection([this](bool up) { connected_ = up; });

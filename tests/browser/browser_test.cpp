@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
@@ -54,15 +55,15 @@ class browser : public ::testing::Test {
     pdu = std::make_unique<simulator_fixture>(std::vector<std::string>{
         "--outlets", "8", "--apply-delay-ms", "200", "--serial", "SIMBROWSER01", "--name", "Rack A",
         "--outlet-current-a", "0.7", "--model", metered_model()});
-    const auto config = dir.write_file("pdu2mqtt.json", R"({
-  "mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
-                                                            R"("},
-  "pdus": [{"id": "rack-a", "name": "Rack A", "host": "127.0.0.1", "port": )" +
-                                                            std::to_string(pdu->port()) + R"(,
-            "snmp": {"timeout_ms": 300, "retries": 1},
-            "poll_interval_ms": 500, "offline_after_failures": 2, "protected_outlets": [1]}],
-  "http": )" + http_section() + R"(
-})");
+    const auto config = config_builder(broker.port())
+                            .pdu(pdu_builder("rack-a", pdu->port())
+                                     .name("Rack A")
+                                     .snmp_timing(300, 1)
+                                     .poll_interval_ms(500)
+                                     .offline_after_failures(2)
+                                     .protected_outlets({1}))
+                            .http(http_section())
+                            .write(dir);
     bridge.start({PDU2MQTT_BINARY, "run", "--config", config.string()});
     ASSERT_TRUE(bridge.wait_for_output("web page on http://", 30s)) << bridge.output();
     port = web_port_from_log(bridge.output());
@@ -70,7 +71,7 @@ class browser : public ::testing::Test {
     ASSERT_TRUE(bridge.wait_for_output("[rack-a] PDU is online", 15s)) << bridge.output();
   }
 
-  virtual std::string http_section() const { return R"({"listen": "127.0.0.1:0"})"; }
+  virtual nlohmann::json http_section() const { return {{"listen", "127.0.0.1:0"}}; }
   virtual std::string metered_model() const { return "metered"; }
 
   // Runs one scenario; its output is the failure message.
@@ -128,11 +129,12 @@ TEST_F(browser, an_outlet_named_like_markup_is_shown_as_text) {
 
 class browser_read_only : public browser {
  protected:
-  std::string http_section() const override {
+  nlohmann::json http_section() const override {
     dir.write_file("web.pw", "browser-pass-1\n");
-    return R"({"listen": "127.0.0.1:0", "read_only": true, "username": "viewer",
-               "password_file": ")" +
-           (dir.path() / "web.pw").string() + R"("})";
+    return {{"listen", "127.0.0.1:0"},
+            {"read_only", true},
+            {"username", "viewer"},
+            {"password_file", (dir.path() / "web.pw").string()}};
   }
 };
 

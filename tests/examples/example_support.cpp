@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "support/config_builder.hpp"
+
 namespace pdu2mqtt::test::examples {
 
 namespace fs = std::filesystem;
@@ -187,7 +189,7 @@ demo_stack::demo_stack()
   if (!config_.contains("pdus") || config_["pdus"].size() != 1) {
     throw std::runtime_error("config/pdu2mqtt.demo.json: expected exactly one PDU");
   }
-  config_["mqtt"]["url"] = "mqtt://127.0.0.1:" + std::to_string(broker_.port());
+  config_["mqtt"]["url"] = loopback_mqtt_url(broker_.port());
   config_["pdus"][0]["port"] = pdu_.port();
   if (config_.contains("http")) config_["http"]["listen"] = "127.0.0.1:0";  // 8080 may be taken
   const auto path = dir_.write_file("pdu2mqtt.json", config_.dump(2));

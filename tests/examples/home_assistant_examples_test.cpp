@@ -16,6 +16,7 @@
 #include "examples/example_support.hpp"
 #include "pdu2mqtt/topics/layout.hpp"
 #include "support/mqtt_observer.hpp"
+#include "support/oid_text.hpp"
 #include "support/snmpd_fixture.hpp"
 
 namespace pdu2mqtt::test::examples {
@@ -286,7 +287,9 @@ TEST_F(home_assistant_entities, automation_presses_a_reboot_button_of_an_unprote
   EXPECT_EQ(r.value("command", ""), "REBOOT") << r.dump();
   EXPECT_EQ(r.value("ok", false), true) << r.dump();
   EXPECT_TRUE(off_then_on(watch.on_topic(state_topic, from)));
-  EXPECT_EQ(snmp_get_value(stack.simulator_endpoint(), "public", ".1.3.6.1.4.1.99999.1.1.0"), "1")
+  EXPECT_EQ(
+      snmp_get_value(stack.simulator_endpoint(), "public", oid_text(sim::test_oids::sets_accepted)),
+      "1")
       << "one SET reached the PDU";
 }
 

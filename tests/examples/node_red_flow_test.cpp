@@ -14,6 +14,7 @@
 #include "examples/example_support.hpp"
 #include "pdu2mqtt/topics/layout.hpp"
 #include "support/mqtt_observer.hpp"
+#include "support/oid_text.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
 #include "support/snmpd_fixture.hpp"
@@ -615,7 +616,7 @@ class node_red_live : public ::testing::Test {
 
   std::string simulator_outlet_3() {
     return snmp_get_value(stack->simulator_endpoint(), "public",
-                          "1.3.6.1.4.1.3808.1.1.3.3.5.1.1.4.3");
+                          oid_at(cyberpower::outlet::state, 3));
   }
 
   flow_file flow = flow_file::load();
@@ -691,8 +692,8 @@ TEST_F(node_red_live, inject_nodes_switch_outlet_3_through_the_bridge) {
   for (const auto& e : watch->on_topic("pdu2mqtt/demo/error", start)) {
     ADD_FAILURE() << "bridge refused a command: " << e.payload;
   }
-  const auto accepted =
-      std::stoi(snmp_get_value(stack->simulator_endpoint(), "public", ".1.3.6.1.4.1.99999.1.1.0"));
+  const auto accepted = std::stoi(snmp_get_value(stack->simulator_endpoint(), "public",
+                                                 oid_text(sim::test_oids::sets_accepted)));
   EXPECT_GE(accepted, 5) << "SETs accepted by the simulated PDU";
 
   // Nothing retained on the command topics: a client connecting now gets no command replayed.

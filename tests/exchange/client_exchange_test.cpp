@@ -7,6 +7,7 @@
 #include <set>
 
 #include "exchange/scripted_peer.hpp"
+#include "pdu2mqtt/device/cyberpower_oids.hpp"
 #include "pdu2mqtt/snmp/client.hpp"
 
 namespace pdu2mqtt::snmp {
@@ -18,7 +19,7 @@ using test::reply;
 using test::run;
 using test::scripted_peer;
 
-const oid base{1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 3, 5, 1, 1, 4};
+const oid& base = cyberpower::outlet::state;
 
 target target_for(const scripted_peer& peer, version v = version::v2c) {
   target t;

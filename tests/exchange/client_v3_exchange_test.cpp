@@ -10,6 +10,7 @@
 #include "pdu2mqtt/snmp/client.hpp"
 #include "pdu2mqtt/snmp/usm.hpp"
 #include "support/run_coroutine.hpp"
+#include "support/scripted_udp_peer.hpp"
 
 namespace pdu2mqtt::snmp {
 namespace {
@@ -55,14 +56,13 @@ class v3_agent {
   using script = std::function<std::vector<bytes>(const received&, v3_agent&)>;
 
   v3_agent(asio::io_context& io, std::shared_ptr<const v3::user> u, script s)
-      : socket_(io, udp::endpoint(asio::ip::address_v4::loopback(), 0)),
-        user_(std::move(u)),
-        script_(std::move(s)) {
+      : user_(std::move(u)),
+        script_(std::move(s)),
+        udp_(io, [this](std::span<const std::uint8_t> datagram) { return answer(datagram); }) {
     set_engine_id(std::string("\x80\x00\x1f\x88\x04scripted-1", 15));
-    asio::co_spawn(io, serve(), asio::detached);
   }
 
-  udp::endpoint endpoint() const { return socket_.local_endpoint(); }
+  udp::endpoint endpoint() const { return udp_.endpoint(); }
   const std::vector<received>& requests() const { return requests_; }
 
   std::string engine_id;
@@ -130,42 +130,31 @@ class v3_agent {
     return {response(r)};
   }
 
-  void send(const bytes& datagram) {
-    std::error_code ignored;
-    socket_.send_to(asio::buffer(datagram), last_from_, 0, ignored);
-  }
+  void send(const bytes& datagram) { udp_.send_to_last_sender(datagram); }
 
  private:
-  awaitable<void> serve() {
-    std::vector<std::uint8_t> buffer(65536);
-    udp::endpoint from;
-    for (;;) {
-      auto [ec, n] =
-          co_await socket_.async_receive_from(asio::buffer(buffer), from, as_tuple_awaitable);
-      if (ec) co_return;
-      last_from_ = from;
-      const std::span<const std::uint8_t> datagram(buffer.data(), n);
-      received r{.datagram = bytes(datagram.begin(), datagram.end())};
-      auto envelope = v3::peek(datagram);
-      if (!envelope) continue;
-      r.envelope = *envelope;
-      const bool auth = (envelope->flags & v3::flags::auth) != 0;
-      if (!auth || envelope->usm.engine_id == engine_id) {
-        if (auto opened = v3::open(datagram, auth ? &keys_ : nullptr)) r.message = *opened;
-      }
-      requests_.push_back(r);
-      for (const auto& out : script_(requests_.back(), *this))
-        send(out);
+  std::vector<test::outgoing> answer(std::span<const std::uint8_t> datagram) {
+    received r{.datagram = bytes(datagram.begin(), datagram.end())};
+    auto envelope = v3::peek(datagram);
+    if (!envelope) return {};
+    r.envelope = *envelope;
+    const bool auth = (envelope->flags & v3::flags::auth) != 0;
+    if (!auth || envelope->usm.engine_id == engine_id) {
+      if (auto opened = v3::open(datagram, auth ? &keys_ : nullptr)) r.message = *opened;
     }
+    requests_.push_back(r);
+    std::vector<test::outgoing> out;
+    for (auto& d : script_(requests_.back(), *this))
+      out.push_back({std::move(d)});
+    return out;
   }
 
-  udp::socket socket_;
   std::shared_ptr<const v3::user> user_;
   script script_;
   v3::localized_keys keys_;
   std::uint64_t salt_ = 0;
-  udp::endpoint last_from_;
   std::vector<received> requests_;
+  test::scripted_udp_peer udp_;  // last: its loop calls answer(), which uses the members above
 };
 
 class client_v3_exchange : public ::testing::Test {

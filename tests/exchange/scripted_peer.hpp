@@ -6,6 +6,7 @@
 #include <functional>
 #include <future>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "pdu2mqtt/snmp/client.hpp"
 #include "pdu2mqtt/snmp/message.hpp"
 #include "support/run_coroutine.hpp"
+#include "support/scripted_udp_peer.hpp"
 
 namespace pdu2mqtt::test {
 
@@ -31,70 +33,51 @@ class scripted_peer {
   using handler = std::function<reply(const snmp::message&)>;
 
   scripted_peer(asio::io_context& io, handler h)
-      : socket_(io, udp::endpoint(asio::ip::address_v4::loopback(), 0)),
-        other_(io, udp::endpoint(asio::ip::address_v4::loopback(), 0)),
-        handler_(std::move(h)) {
-    asio::co_spawn(io, serve(), asio::detached);
-  }
+      : handler_(std::move(h)),
+        udp_(io, [this](std::span<const std::uint8_t> datagram) { return answer(datagram); }) {}
 
-  udp::endpoint endpoint() const { return socket_.local_endpoint(); }
+  udp::endpoint endpoint() const { return udp_.endpoint(); }
   const std::vector<snmp::message>& requests() const { return requests_; }
   // Sends a datagram from the peer's own socket, outside the script (for held answers).
-  void send_now(const snmp::message& m) {
-    auto bytes = snmp::encode(m);
-    socket_.send_to(asio::buffer(bytes), last_from_);
-  }
-  void stop() {
-    std::error_code ignored;
-    socket_.close(ignored);
-  }
+  void send_now(const snmp::message& m) { udp_.send_to_last_sender(snmp::encode(m)); }
+  void stop() { udp_.stop(); }
 
  private:
-  awaitable<void> serve() {
-    std::vector<std::uint8_t> buffer(65536);
-    udp::endpoint from;
-    for (;;) {
-      auto [ec, n] =
-          co_await socket_.async_receive_from(asio::buffer(buffer), from, as_tuple_awaitable);
-      if (ec) co_return;
-      auto request = snmp::decode(std::span<const std::uint8_t>(buffer.data(), n));
-      if (!request) continue;
-      last_from_ = from;
-      requests_.push_back(*request);
-      reply r = handler_(*request);
-      snmp::message answer{request->version, request->community, r.response};
-      answer.pdu.type = snmp::pdu_type::response;
-      answer.pdu.request_id = request->pdu.request_id;
-      std::vector<std::uint8_t> bytes;
-      switch (r.how) {
-        case reply::kind::silence:
-          continue;
-        case reply::kind::garbage:
-          bytes = {0x30, 0x82, 0xff, 0xff, 0x02, 0x01};
-          break;
-        case reply::kind::truncated:
-          bytes = snmp::encode(answer);
-          bytes.resize(bytes.size() / 2);
-          break;
-        case reply::kind::wrong_request_id:
-          answer.pdu.request_id += 7;
-          bytes = snmp::encode(answer);
-          break;
-        case reply::kind::answer:
-        case reply::kind::from_other_port:
-          bytes = snmp::encode(answer);
-          break;
-      }
-      auto& out = r.how == reply::kind::from_other_port ? other_ : socket_;
-      co_await out.async_send_to(asio::buffer(bytes), from, as_tuple_awaitable);
+  std::vector<outgoing> answer(std::span<const std::uint8_t> datagram) {
+    auto request = snmp::decode(datagram);
+    if (!request) return {};
+    requests_.push_back(*request);
+    reply r = handler_(*request);
+    snmp::message answer{request->version, request->community, r.response};
+    answer.pdu.type = snmp::pdu_type::response;
+    answer.pdu.request_id = request->pdu.request_id;
+    std::vector<std::uint8_t> bytes;
+    switch (r.how) {
+      case reply::kind::silence:
+        return {};
+      case reply::kind::garbage:
+        bytes = {0x30, 0x82, 0xff, 0xff, 0x02, 0x01};
+        break;
+      case reply::kind::truncated:
+        bytes = snmp::encode(answer);
+        bytes.resize(bytes.size() / 2);
+        break;
+      case reply::kind::wrong_request_id:
+        answer.pdu.request_id += 7;
+        bytes = snmp::encode(answer);
+        break;
+      case reply::kind::answer:
+      case reply::kind::from_other_port:
+        bytes = snmp::encode(answer);
+        break;
     }
+    const auto from = r.how == reply::kind::from_other_port ? source::other_port : source::peer;
+    return {outgoing{std::move(bytes), from}};
   }
 
-  udp::socket socket_;
-  udp::socket other_;
   handler handler_;
-  udp::endpoint last_from_;
   std::vector<snmp::message> requests_;
+  scripted_udp_peer udp_;  // last: its loop calls answer(), which uses the members above
 };
 
 // A response echoing the request's OIDs with values made by value_for.

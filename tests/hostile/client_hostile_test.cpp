@@ -14,10 +14,12 @@
 #include <thread>
 #include <vector>
 
+#include "pdu2mqtt/device/cyberpower_oids.hpp"
 #include "pdu2mqtt/snmp/ber.hpp"
 #include "pdu2mqtt/snmp/client.hpp"
 #include "pdu2mqtt/snmp/message.hpp"
 #include "support/run_coroutine.hpp"
+#include "support/scripted_udp_peer.hpp"
 #include "unit/codec/codec_test_support.hpp"
 
 namespace pdu2mqtt::snmp {
@@ -30,18 +32,12 @@ using codec_test::cat;
 using codec_test::repeat;
 using test::run;
 
-const oid model{1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 1, 5, 0};
+const oid& model = cyberpower::ident::model;
 constexpr std::int32_t genuine_value = 42;
 constexpr std::int32_t bogus_value = 666;
 
-// Where a datagram comes from: the peer's own socket (where the request went), another port
-// on the same address, or the same port on another loopback address.
-enum class source { peer, other_port, other_address };
-
-struct outgoing {
-  bytes data;
-  source from = source::peer;
-};
+using test::outgoing;
+using test::source;
 
 // A UDP peer that answers each request with a scripted list of raw datagrams.
 class hostile_peer {
@@ -50,62 +46,25 @@ class hostile_peer {
   using script = std::function<std::vector<outgoing>(const message& request, int n)>;
 
   hostile_peer(asio::io_context& io, script s)
-      : socket_(io, udp::endpoint(asio::ip::address_v4::loopback(), 0)),
-        other_port_(io, udp::endpoint(asio::ip::address_v4::loopback(), 0)),
-        other_address_(io),
-        script_(std::move(s)) {
-    // Linux routes all of 127/8 to lo; the same port on 127.0.0.2 is a different socket.
-    std::error_code ec;
-    other_address_.open(udp::v4(), ec);
-    if (!ec) {
-      other_address_.bind(udp::endpoint(asio::ip::make_address_v4("127.0.0.2"), endpoint().port()),
-                          ec);
-    }
-    has_other_address_ = !ec;
-    asio::co_spawn(io, serve(), asio::detached);
-  }
-  ~hostile_peer() { stop(); }
-  hostile_peer(const hostile_peer&) = delete;
-  hostile_peer& operator=(const hostile_peer&) = delete;
+      : script_(std::move(s)),
+        udp_(io, [this](std::span<const std::uint8_t> datagram) { return answer(datagram); }) {}
 
-  udp::endpoint endpoint() const { return socket_.local_endpoint(); }
-  bool has_other_address() const noexcept { return has_other_address_; }
+  udp::endpoint endpoint() const { return udp_.endpoint(); }
+  bool has_other_address() const noexcept { return udp_.has_other_address(); }
   const std::vector<message>& requests() const noexcept { return requests_; }
-  void stop() {
-    std::error_code ignored;
-    socket_.close(ignored);
-    other_port_.close(ignored);
-    other_address_.close(ignored);
-  }
+  void stop() { udp_.stop(); }
 
  private:
-  awaitable<void> serve() {
-    std::vector<std::uint8_t> buffer(65536);
-    udp::endpoint from;
-    for (;;) {
-      auto [ec, n] =
-          co_await socket_.async_receive_from(asio::buffer(buffer), from, as_tuple_awaitable);
-      if (ec) co_return;
-      auto request = decode(std::span<const std::uint8_t>(buffer.data(), n));
-      if (!request) continue;
-      requests_.push_back(*request);
-      for (const auto& out : script_(*request, static_cast<int>(requests_.size()))) {
-        auto& sender = out.from == source::other_port      ? other_port_
-                       : out.from == source::other_address ? other_address_
-                                                           : socket_;
-        std::error_code send_ec;
-        sender.send_to(asio::buffer(out.data), from, 0, send_ec);
-        EXPECT_FALSE(send_ec) << "sending " << out.data.size() << " bytes: " << send_ec.message();
-      }
-    }
+  std::vector<outgoing> answer(std::span<const std::uint8_t> datagram) {
+    auto request = decode(datagram);
+    if (!request) return {};
+    requests_.push_back(*request);
+    return script_(*request, static_cast<int>(requests_.size()));
   }
 
-  udp::socket socket_;
-  udp::socket other_port_;
-  udp::socket other_address_;
-  bool has_other_address_ = false;
   script script_;
   std::vector<message> requests_;
+  test::scripted_udp_peer udp_;  // last: its loop calls answer(), which uses the members above
 };
 
 // A response to request echoing its OIDs, each with v; the request's id unless id is given.

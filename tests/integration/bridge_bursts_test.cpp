@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/mqtt_observer.hpp"
 #include "support/process.hpp"
@@ -40,16 +41,11 @@ class bridge_bursts : public ::testing::Test {
 
   // Stock defaults everywhere but the poll interval: protocol auto (MQTT 5), QoS 1, retained.
   void start_bridge(int poll_interval_ms) {
-    json list = json::array();
+    config_builder config(broker.port());
     for (const auto& p : pdus) {
-      list.push_back({{"id", p.id},
-                      {"host", "127.0.0.1"},
-                      {"port", p.sim->port()},
-                      {"poll_interval_ms", poll_interval_ms}});
+      config.pdu(pdu_builder(p.id, p.sim->port()).poll_interval_ms(poll_interval_ms));
     }
-    const json config = {{"mqtt", {{"url", "mqtt://127.0.0.1:" + std::to_string(broker.port())}}},
-                         {"pdus", list}};
-    const auto path = dir.write_file("pdu2mqtt.json", config.dump(2));
+    const auto path = config.write(dir);
     bridge.start({PDU2MQTT_BINARY, "run", "--config", path.string()});
   }
 

@@ -5,8 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/mqtt_observer.hpp"
+#include "support/oid_text.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
 #include "support/simulator_fixture.hpp"
@@ -15,12 +17,12 @@
 namespace pdu2mqtt::test {
 namespace {
 
+namespace sim_oids = sim::test_oids;
+
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* sets_received_oid = "1.3.6.1.4.1.99999.1.2.0";
-constexpr const char* outlet_state_oid = "1.3.6.1.4.1.3808.1.1.3.3.5.1.1.4.";
-constexpr const char* outlet_name_oid = "1.3.6.1.4.1.3808.1.1.3.3.4.1.1.2.";
+namespace cp = cyberpower;
 
 class bridge_commands : public ::testing::Test {
  protected:
@@ -30,15 +32,9 @@ class bridge_commands : public ::testing::Test {
     pdu = std::make_unique<simulator_fixture>(
         std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(port), "--outlets", "8",
                                  "--apply-delay-ms", "100", "--serial", "SIMCOMMANDS01"});
-    const auto config = dir.write_file("pdu2mqtt.json", R"({
-  "mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
-                                                            R"("},
-  "pdus": [{"id": "rack", "host": "127.0.0.1", "port": )" + std::to_string(port) +
-                                                            R"(,
-            "snmp": {"timeout_ms": 300, "retries": 1},
-            "poll_interval_ms": 300, "protected_outlets": [1])" +
-                                                            pdu_extra() + R"(}]
-})");
+    auto rack =
+        pdu_builder("rack", port).snmp_timing(300, 1).poll_interval_ms(300).protected_outlets({1});
+    const auto config = config_builder(broker.port()).pdu(adjust(rack)).write(dir);
     bridge.start({PDU2MQTT_BINARY, "run", "--config", config.string()});
     ASSERT_TRUE(watch.wait_connected());
     ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/rack/availability", "online", 15s))
@@ -46,13 +42,14 @@ class bridge_commands : public ::testing::Test {
     ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/rack/outlet/8", "ON", 5s));
   }
 
-  virtual std::string pdu_extra() const { return ""; }
+  // What a variant of the suite changes in the PDU's entry.
+  virtual pdu_builder& adjust(pdu_builder& rack) const { return rack; }
 
   std::string state_of(int n) {
-    return snmp_get_value(pdu->endpoint(), "public", outlet_state_oid + std::to_string(n));
+    return snmp_get_value(pdu->endpoint(), "public", oid_at(cp::outlet::state, n));
   }
   int sets_received() {
-    return std::stoi(snmp_get_value(pdu->endpoint(), "public", sets_received_oid));
+    return std::stoi(snmp_get_value(pdu->endpoint(), "public", oid_text(sim_oids::sets_received)));
   }
   json next_json(const std::string& topic, std::size_t from,
                  std::chrono::milliseconds timeout = 10s) {
@@ -119,7 +116,7 @@ TEST_F(bridge_commands, rename_writes_the_pdu_and_reannounces_the_outlet) {
   EXPECT_EQ(r["command"], "RENAME");
   EXPECT_EQ(r["ok"], true) << r.dump();
   EXPECT_EQ(r["reported_name"], "backup nas");
-  EXPECT_EQ(snmp_get_value(pdu->endpoint(), "public", outlet_name_oid + std::string("6")),
+  EXPECT_EQ(snmp_get_value(pdu->endpoint(), "public", oid_at(cp::outlet::config_name, 6)),
             "\"backup nas\"");  // net-snmp quotes strings
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/rack/outlet/6/name", "backup nas", 5s, from));
   auto discovery = watch.wait_for(
@@ -235,7 +232,7 @@ TEST_F(bridge_commands, every_refused_command_to_an_existing_outlet_gets_a_resul
 // part the PDU refuses ends it.
 class bridge_commands_small_requests : public bridge_commands {
  protected:
-  std::string pdu_extra() const override { return R"(, "max_varbinds": 2)"; }
+  pdu_builder& adjust(pdu_builder& rack) const override { return rack.max_varbinds(2); }
 };
 
 TEST_F(bridge_commands_small_requests, a_larger_command_goes_out_in_parts) {
@@ -251,8 +248,9 @@ TEST_F(bridge_commands_small_requests, a_larger_command_goes_out_in_parts) {
 }
 
 TEST_F(bridge_commands_small_requests, a_refused_part_stops_the_rest) {
-  auto knob = net_snmp_tool("snmpset", "private",
-                            {pdu->endpoint(), "1.3.6.1.4.1.99999.2.5.0", "i", "5"});  // genErr
+  auto knob =
+      net_snmp_tool("snmpset", "private",
+                    {pdu->endpoint(), oid_text(sim_oids::fail_sets_with), "i", "5"});  // genErr
   ASSERT_EQ(knob.exit_code, 0) << knob.stderr_text;
   const int before = sets_received();
   const auto from = watch.mark();

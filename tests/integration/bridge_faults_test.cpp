@@ -12,8 +12,10 @@
 #include <sstream>
 #include <thread>
 
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/mqtt_observer.hpp"
+#include "support/oid_text.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
 #include "support/simulator_fixture.hpp"
@@ -24,35 +26,29 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr const char* sets_accepted_oid = "1.3.6.1.4.1.99999.1.1.0";
-constexpr const char* sets_received_oid = "1.3.6.1.4.1.99999.1.2.0";
+namespace cp = cyberpower;
+namespace sim_oids = sim::test_oids;
 
 // A PDU entry for the bridge's config, fast enough for tests.
-json pdu_entry(const std::string& id, std::uint16_t port, json extra = json::object()) {
-  json p = {{"id", id},
-            {"host", "127.0.0.1"},
-            {"port", port},
-            {"snmp", {{"timeout_ms", 200}, {"retries", 1}}},
-            {"poll_interval_ms", 300}};
-  p.update(extra);
-  return p;
+pdu_builder fast_pdu(const std::string& id, std::uint16_t port) {
+  return pdu_builder(id, port).snmp_timing(200, 1).poll_interval_ms(300);
 }
 
-json bridge_config(const mosquitto_fixture& broker, json pdus) {
-  return {{"mqtt",
-           {{"url", "mqtt://127.0.0.1:" + std::to_string(broker.port())},
-            {"client_id", "pdu2mqtt-faults"}}},
-          {"pdus", std::move(pdus)},
-          {"log_level", "debug"}};
+config_builder bridge_config(const mosquitto_fixture& broker,
+                             const std::vector<pdu_builder>& pdus) {
+  config_builder config(broker.port());
+  config.client_id("pdu2mqtt-faults").log_level("debug");
+  for (const auto& pdu : pdus)
+    config.pdu(pdu);
+  return config;
 }
 
-int counter(const simulator_fixture& pdu, const char* oid) {
-  return std::stoi(snmp_get_value(pdu.endpoint(), "public", oid));
+int counter(const simulator_fixture& pdu, const snmp::oid& oid) {
+  return std::stoi(snmp_get_value(pdu.endpoint(), "public", oid_text(oid)));
 }
 
 std::string outlet_state(const simulator_fixture& pdu, int n) {
-  const auto v = snmp_get_value(pdu.endpoint(), "public",
-                                "1.3.6.1.4.1.3808.1.1.3.3.5.1.1.4." + std::to_string(n));
+  const auto v = snmp_get_value(pdu.endpoint(), "public", oid_at(cp::outlet::state, n));
   return v == "1" ? "ON" : v == "2" ? "OFF" : "?" + v;
 }
 
@@ -77,11 +73,11 @@ long proc_status(pid_t pid, const std::string& field) {
 
 class bridge_faults : public ::testing::Test {
  protected:
-  void start_bridge(const json& config, const environment& env = {}) {
-    config_path = dir.write_file("pdu2mqtt.json", config.dump(2));
+  void start_bridge(const config_builder& config, const environment& env = {}) {
+    config_path = config.write(dir);
     bridge.start({PDU2MQTT_BINARY, "run", "--config", config_path.string()}, env);
   }
-  void rewrite_config(const json& config) { dir.write_file("pdu2mqtt.json", config.dump(2)); }
+  void rewrite_config(const config_builder& config) { config.write(dir); }
 
   // The next result for outlet n of pdu id, parsed.
   json result_for(mqtt_observer& watch, const std::string& id, int n, std::size_t from,
@@ -102,7 +98,7 @@ class bridge_faults : public ::testing::Test {
 // state must be the PDU's.
 TEST_F(bridge_faults, broker_killed_during_commands_each_runs_exactly_once) {
   simulator_fixture pdu({"--outlets", "4", "--banks", "1", "--apply-delay-ms", "1500"});
-  start_bridge(bridge_config(broker, json::array({pdu_entry("pdu", pdu.port())})));
+  start_bridge(bridge_config(broker, {fast_pdu("pdu", pdu.port())}));
   const std::vector<std::string> commands{"OFF", "ON", "OFF"};
   int sent = 0;
   for (const auto& command : commands) {
@@ -110,11 +106,12 @@ TEST_F(bridge_faults, broker_killed_during_commands_each_runs_exactly_once) {
     ASSERT_TRUE(watch.wait_connected());
     ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s))
         << bridge.output();
-    const int before = counter(pdu, sets_accepted_oid);
+    const int before = counter(pdu, sim_oids::sets_accepted);
     watch.publish("pdu2mqtt/pdu/outlet/2/set", command);
     ++sent;
     // The SET is on the wire and the PDU is applying it (1.5 s): now the broker goes.
-    ASSERT_TRUE(eventually([&] { return counter(pdu, sets_accepted_oid) == before + 1; }, 10s));
+    ASSERT_TRUE(
+        eventually([&] { return counter(pdu, sim_oids::sets_accepted) == before + 1; }, 10s));
     broker.process().signal(SIGKILL);
     broker.process().wait(5s);
     std::this_thread::sleep_for(2s);
@@ -127,22 +124,22 @@ TEST_F(bridge_faults, broker_killed_during_commands_each_runs_exactly_once) {
     EXPECT_EQ(outlet_state(pdu, 2), command);
     // Nothing replayed the command: still one SET per command.
     after.pump(1s);
-    EXPECT_EQ(counter(pdu, sets_accepted_oid), before + 1);
+    EXPECT_EQ(counter(pdu, sim_oids::sets_accepted), before + 1);
   }
-  EXPECT_EQ(counter(pdu, sets_received_oid), sent);
+  EXPECT_EQ(counter(pdu, sim_oids::sets_received), sent);
   EXPECT_TRUE(bridge.running()) << bridge.output();
 }
 
 // ON then OFF 10 ms apart (and the reverse): applied in arrival order; the last one wins.
 TEST_F(bridge_faults, two_commands_in_quick_succession_apply_in_order) {
   simulator_fixture pdu({"--outlets", "4", "--banks", "1", "--apply-delay-ms", "100"});
-  start_bridge(bridge_config(broker, json::array({pdu_entry("pdu", pdu.port())})));
+  start_bridge(bridge_config(broker, {fast_pdu("pdu", pdu.port())}));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
   for (const auto& [first, last] : {std::pair{"ON", "OFF"}, std::pair{"OFF", "ON"}}) {
     const auto from = watch.mark();
-    const int before = counter(pdu, sets_accepted_oid);
+    const int before = counter(pdu, sim_oids::sets_accepted);
     watch.publish("pdu2mqtt/pdu/outlet/3/set", first);
     std::this_thread::sleep_for(10ms);
     watch.publish("pdu2mqtt/pdu/outlet/3/set", last);
@@ -161,19 +158,19 @@ TEST_F(bridge_faults, two_commands_in_quick_succession_apply_in_order) {
     EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/3", last, 5s, from));
     watch.pump(300ms);
     EXPECT_EQ(watch.last_payload("pdu2mqtt/pdu/outlet/3"), last);
-    EXPECT_EQ(counter(pdu, sets_accepted_oid), before + 2);
+    EXPECT_EQ(counter(pdu, sim_oids::sets_accepted), before + 2);
   }
 }
 
 // SIGTERM while the PDU is still applying a command: a clean, quick exit with "offline".
 TEST_F(bridge_faults, sigterm_during_a_command_exits_cleanly) {
   simulator_fixture pdu({"--outlets", "4", "--banks", "1", "--apply-delay-ms", "5000"});
-  start_bridge(bridge_config(broker, json::array({pdu_entry("pdu", pdu.port())})));
+  start_bridge(bridge_config(broker, {fast_pdu("pdu", pdu.port())}));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
   watch.publish("pdu2mqtt/pdu/outlet/2/set", "OFF");
-  ASSERT_TRUE(eventually([&] { return counter(pdu, sets_accepted_oid) == 1; }, 10s));
+  ASSERT_TRUE(eventually([&] { return counter(pdu, sim_oids::sets_accepted) == 1; }, 10s));
   const auto from = watch.mark();
   const auto started = std::chrono::steady_clock::now();
   bridge.signal(SIGTERM);
@@ -182,7 +179,7 @@ TEST_F(bridge_faults, sigterm_during_a_command_exits_cleanly) {
   EXPECT_EQ(*code, 0) << bridge.output();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/bridge/state", "offline", 3s, from));
-  EXPECT_EQ(counter(pdu, sets_received_oid), 1) << "the command was not sent again";
+  EXPECT_EQ(counter(pdu, sim_oids::sets_received), 1) << "the command was not sent again";
 }
 
 // SIGHUP: add a PDU, then remove the first, then a broken file; the PDU that stays is never
@@ -190,9 +187,9 @@ TEST_F(bridge_faults, sigterm_during_a_command_exits_cleanly) {
 TEST_F(bridge_faults, sighup_adds_and_removes_pdus_without_touching_the_others) {
   simulator_fixture a({"--outlets", "4", "--banks", "1", "--serial", "SIGHUPA0001"});
   simulator_fixture b({"--outlets", "6", "--banks", "2", "--serial", "SIGHUPB0001"});
-  const json only_a = json::array({pdu_entry("pdu-a", a.port())});
-  const json both = json::array({pdu_entry("pdu-a", a.port()), pdu_entry("pdu-b", b.port())});
-  const json only_b = json::array({pdu_entry("pdu-b", b.port())});
+  const std::vector only_a = {fast_pdu("pdu-a", a.port())};
+  const std::vector both = {fast_pdu("pdu-a", a.port()), fast_pdu("pdu-b", b.port())};
+  const std::vector only_b = {fast_pdu("pdu-b", b.port())};
   start_bridge(bridge_config(broker, only_a));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
@@ -248,7 +245,7 @@ TEST_F(bridge_faults, sighup_adds_and_removes_pdus_without_touching_the_others) 
 // nothing reaches the PDU.
 TEST_F(bridge_faults, hostile_payloads_and_topics_switch_nothing) {
   simulator_fixture pdu({"--outlets", "4", "--banks", "1", "--apply-delay-ms", "0"});
-  start_bridge(bridge_config(broker, json::array({pdu_entry("pdu", pdu.port())})));
+  start_bridge(bridge_config(broker, {fast_pdu("pdu", pdu.port())}));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
@@ -286,7 +283,7 @@ TEST_F(bridge_faults, hostile_payloads_and_topics_switch_nothing) {
                               10s);
   EXPECT_NE(wildcard.exit_code, 0);
   watch.pump(500ms);
-  EXPECT_EQ(counter(pdu, sets_received_oid), 0);
+  EXPECT_EQ(counter(pdu, sim_oids::sets_received), 0);
   EXPECT_EQ(outlet_state(pdu, 2), "ON");
   EXPECT_TRUE(bridge.running()) << bridge.output();
 }
@@ -295,8 +292,7 @@ TEST_F(bridge_faults, hostile_payloads_and_topics_switch_nothing) {
 // of reports with a summary, and the bridge answers normally right after.
 TEST_F(bridge_faults, command_flood_is_rate_limited_per_pdu) {
   simulator_fixture pdu({"--outlets", "4", "--banks", "1", "--apply-delay-ms", "0"});
-  start_bridge(bridge_config(
-      broker, json::array({pdu_entry("pdu", pdu.port(), {{"max_commands_per_s", 5}})})));
+  start_bridge(bridge_config(broker, {fast_pdu("pdu", pdu.port()).max_commands_per_s(5)}));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
@@ -314,7 +310,7 @@ TEST_F(bridge_faults, command_flood_is_rate_limited_per_pdu) {
   const auto flood_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   watch.pump(3s);
-  const int sets = counter(pdu, sets_received_oid);
+  const int sets = counter(pdu, sim_oids::sets_received);
   const auto window =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   // At most the burst of 5, then 5 per second for as long as commands could arrive.
@@ -345,10 +341,9 @@ TEST_F(bridge_faults, command_flood_is_rate_limited_per_pdu) {
 TEST_F(bridge_faults, confirm_reboot_and_power_cycle_interval_refuse_with_reasons) {
   simulator_fixture pdu(
       {"--outlets", "4", "--banks", "1", "--apply-delay-ms", "0", "--reboot-off-ms", "200"});
-  start_bridge(bridge_config(
-      broker,
-      json::array({pdu_entry("pdu", pdu.port(),
-                             {{"confirm_reboot", true}, {"min_power_cycle_interval_s", 30}})})));
+  start_bridge(bridge_config(broker, {fast_pdu("pdu", pdu.port())
+                                          .with("confirm_reboot", true)
+                                          .with("min_power_cycle_interval_s", 30)}));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
@@ -358,13 +353,13 @@ TEST_F(bridge_faults, confirm_reboot_and_power_cycle_interval_refuse_with_reason
   auto r = result_for(watch, "pdu", 2, from);
   EXPECT_EQ(r["ok"], false);
   EXPECT_NE(r["error"].get<std::string>().find("confirm_reboot"), std::string::npos) << r.dump();
-  EXPECT_EQ(counter(pdu, sets_received_oid), 0);
+  EXPECT_EQ(counter(pdu, sim_oids::sets_received), 0);
 
   from = watch.mark();
   watch.publish("pdu2mqtt/pdu/outlet/2/set", R"({"state": "REBOOT", "confirm": true})");
   r = result_for(watch, "pdu", 2, from);
   EXPECT_EQ(r["ok"], true) << r.dump();
-  EXPECT_EQ(counter(pdu, sets_received_oid), 1);
+  EXPECT_EQ(counter(pdu, sim_oids::sets_received), 1);
 
   // Within 30 s of that power cut: OFF refused, ON allowed.
   from = watch.mark();
@@ -378,7 +373,7 @@ TEST_F(bridge_faults, confirm_reboot_and_power_cycle_interval_refuse_with_reason
   watch.publish("pdu2mqtt/pdu/outlet/2/set", "ON");
   r = result_for(watch, "pdu", 2, from);
   EXPECT_EQ(r["ok"], true) << r.dump();
-  EXPECT_EQ(counter(pdu, sets_received_oid), 2);
+  EXPECT_EQ(counter(pdu, sim_oids::sets_received), 2);
 
   // Home Assistant's reboot button sends the confirmed form.
   auto discovery = watch.wait_for("homeassistant/device/pdu2mqtt_sim000000001/config", {}, 5s);
@@ -388,47 +383,40 @@ TEST_F(bridge_faults, confirm_reboot_and_power_cycle_interval_refuse_with_reason
 }
 
 // Sets one of the simulator's fault knobs (enterprise 99999 subtree, never faulted itself).
-void set_knob(const simulator_fixture& pdu, int knob, int value) {
+void set_knob(const simulator_fixture& pdu, const snmp::oid& knob, int value) {
   auto r = net_snmp_tool("snmpset", "private",
-                         {pdu.endpoint(), "1.3.6.1.4.1.99999.2." + std::to_string(knob) + ".0", "i",
-                          std::to_string(value)});
+                         {pdu.endpoint(), oid_text(knob), "i", std::to_string(value)});
   ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
 }
-constexpr int knob_response_delay_ms = 1;
-constexpr int knob_drop_percent = 2;
-constexpr int knob_drop_set_responses = 3;
 
 // Answers just under the timeout keep the PDU online; just over, it goes offline, nothing it
 // said before is presented as current, and it comes back with what it says now.
 TEST_F(bridge_faults, slow_pdu_under_and_over_the_timeout) {
   simulator_fixture pdu({"--outlets", "4", "--banks", "1", "--apply-delay-ms", "0"});
-  start_bridge(bridge_config(
-      broker, json::array({pdu_entry("pdu", pdu.port(),
-                                     {{"snmp", {{"timeout_ms", 400}, {"retries", 0}}}})})));
+  start_bridge(bridge_config(broker, {fast_pdu("pdu", pdu.port()).snmp_timing(400, 0)}));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/4", "ON", 5s));
 
-  set_knob(pdu, knob_response_delay_ms, 250);  // under the 400 ms timeout
+  set_knob(pdu, sim_oids::response_delay_ms, 250);  // under the 400 ms timeout
   auto from = watch.mark();
   watch.pump(3s);
   EXPECT_TRUE(watch.on_topic("pdu2mqtt/pdu/availability", from).empty()) << "flapped";
 
-  set_knob(pdu, knob_response_delay_ms, 600);  // over it
+  set_knob(pdu, sim_oids::response_delay_ms, 600);  // over it
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "offline", 15s, from))
       << bridge.output();
   // Meanwhile outlet 4 is switched at the PDU itself (applied at once, answered late).
-  net_snmp_tool(
-      "snmpset", "private",
-      {"-t", "2", "-r", "0", pdu.endpoint(), "1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4.4", "i", "2"});
+  net_snmp_tool("snmpset", "private",
+                {"-t", "2", "-r", "0", pdu.endpoint(), oid_at(cp::outlet::command, 4), "i", "2"});
   EXPECT_EQ(outlet_state(pdu, 4), "OFF");
   from = watch.mark();
   watch.pump(1s);
   EXPECT_TRUE(watch.on_topic("pdu2mqtt/pdu/outlet/4", from).empty())
       << "published a state while the PDU was offline";
 
-  set_knob(pdu, knob_response_delay_ms, 0);
+  set_knob(pdu, sim_oids::response_delay_ms, 0);
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 15s, from));
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/4", "OFF", 5s, from))
       << "the state after the outage is not the PDU's";
@@ -437,13 +425,11 @@ TEST_F(bridge_faults, slow_pdu_under_and_over_the_timeout) {
 // A PDU that loses a third of the requests: retries carry the polls, commands still work.
 TEST_F(bridge_faults, lossy_pdu_stays_online_and_switches) {
   simulator_fixture pdu({"--outlets", "4", "--banks", "1", "--apply-delay-ms", "0", "--seed", "7"});
-  start_bridge(bridge_config(
-      broker, json::array({pdu_entry("pdu", pdu.port(),
-                                     {{"snmp", {{"timeout_ms", 150}, {"retries", 3}}}})})));
+  start_bridge(bridge_config(broker, {fast_pdu("pdu", pdu.port()).snmp_timing(150, 3)}));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
-  set_knob(pdu, knob_drop_percent, 33);
+  set_knob(pdu, sim_oids::drop_percent, 33);
   const auto from = watch.mark();
   for (const auto* command : {"OFF", "ON", "OFF"}) {
     const auto at = watch.mark();
@@ -455,7 +441,7 @@ TEST_F(bridge_faults, lossy_pdu_stays_online_and_switches) {
   watch.pump(2s);
   EXPECT_TRUE(watch.on_topic("pdu2mqtt/pdu/availability", from).empty()) << "went offline";
   EXPECT_EQ(watch.last_payload("pdu2mqtt/pdu/outlet/2"), "OFF");
-  EXPECT_GT(counter(pdu, "1.3.6.1.4.1.99999.1.5.0"), 0) << "the knob dropped nothing";
+  EXPECT_GT(counter(pdu, sim_oids::requests_lost), 0) << "the knob dropped nothing";
 }
 
 // The PDU applies a SET but its answer is lost: the bridge cannot know, so it reads the outlet,
@@ -463,12 +449,11 @@ TEST_F(bridge_faults, lossy_pdu_stays_online_and_switches) {
 TEST_F(bridge_faults, set_without_an_answer_is_read_back_and_reported_uncertain) {
   simulator_fixture pdu(
       {"--outlets", "4", "--banks", "1", "--apply-delay-ms", "0", "--reboot-off-ms", "300"});
-  start_bridge(bridge_config(
-      broker, json::array({pdu_entry("pdu", pdu.port(), {{"command_timeout_ms", 3000}})})));
+  start_bridge(bridge_config(broker, {fast_pdu("pdu", pdu.port()).command_timeout_ms(3000)}));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
-  set_knob(pdu, knob_drop_set_responses, 1);
+  set_knob(pdu, sim_oids::drop_set_responses, 1);
 
   auto from = watch.mark();
   watch.publish("pdu2mqtt/pdu/outlet/3/set", "OFF");
@@ -483,7 +468,7 @@ TEST_F(bridge_faults, set_without_an_answer_is_read_back_and_reported_uncertain)
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/3", "OFF", 5s, from));
   EXPECT_TRUE(watch.wait_for("pdu2mqtt/pdu/error", {}, 2s, from)) << "uncertainty not reported";
 
-  const int before = counter(pdu, sets_received_oid);
+  const int before = counter(pdu, sim_oids::sets_received);
   from = watch.mark();
   watch.publish("pdu2mqtt/pdu/outlet/2/set", "REBOOT");
   r = result_for(watch, "pdu", 2, from);
@@ -491,19 +476,18 @@ TEST_F(bridge_faults, set_without_an_answer_is_read_back_and_reported_uncertain)
   EXPECT_NE(r["error"].get<std::string>().find("may or may not have been applied"),
             std::string::npos)
       << r.dump();
-  EXPECT_EQ(counter(pdu, sets_received_oid), before + 1) << "a REBOOT was sent twice";
+  EXPECT_EQ(counter(pdu, sim_oids::sets_received), before + 1) << "a REBOOT was sent twice";
 }
 
 // A PDU that dies while commands keep arriving still goes offline: commands that get no answer
 // at all count as failed polls (otherwise they would keep it "online" for as long as they came).
 TEST_F(bridge_faults, pdu_dying_under_a_stream_of_commands_goes_offline) {
   simulator_fixture pdu({"--outlets", "4", "--banks", "1", "--apply-delay-ms", "0"});
-  start_bridge(bridge_config(
-      broker, json::array({pdu_entry("pdu", pdu.port(), {{"command_timeout_ms", 1000}})})));
+  start_bridge(bridge_config(broker, {fast_pdu("pdu", pdu.port()).command_timeout_ms(1000)}));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
-  set_knob(pdu, knob_drop_percent, 100);
+  set_knob(pdu, sim_oids::drop_percent, 100);
   const auto from = watch.mark();
   bool offline = false;
   for (int i = 0; i < 40 && !offline; ++i) {
@@ -521,11 +505,10 @@ TEST_F(bridge_faults, pdu_dying_under_a_stream_of_commands_goes_offline) {
 // the first failed poll also tried 5, 2 and 1 varbinds with full retries each: ~6 s.
 TEST_F(bridge_faults, a_frozen_pdu_is_offline_within_the_documented_bound) {
   simulator_fixture pdu({"--outlets", "8", "--banks", "2"});
-  start_bridge(
-      bridge_config(broker, json::array({pdu_entry("pdu", pdu.port(),
-                                                   {{"snmp", {{"timeout_ms", 300}, {"retries", 2}}},
-                                                    {"poll_interval_ms", 500},
-                                                    {"offline_after_failures", 3}})})));
+  start_bridge(bridge_config(broker, {fast_pdu("pdu", pdu.port())
+                                          .snmp_timing(300, 2)
+                                          .poll_interval_ms(500)
+                                          .offline_after_failures(3)}));
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));
@@ -553,8 +536,7 @@ TEST_F(bridge_faults, repeated_pdu_outages_leave_no_threads_or_memory_behind) {
   const char* asan = std::getenv("ASAN_OPTIONS");
   const std::string asan_options =
       std::string(asan ? asan : "") + (asan && *asan ? ":" : "") + "quarantine_size_mb=4";
-  start_bridge(bridge_config(broker, json::array({pdu_entry("pdu", port)})),
-               {{"ASAN_OPTIONS", asan_options}});
+  start_bridge(bridge_config(broker, {fast_pdu("pdu", port)}), {{"ASAN_OPTIONS", asan_options}});
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 20s));

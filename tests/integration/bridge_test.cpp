@@ -5,8 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/mqtt_observer.hpp"
+#include "support/oid_text.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
 #include "support/simulator_fixture.hpp"
@@ -15,25 +17,24 @@
 namespace pdu2mqtt::test {
 namespace {
 
+namespace sim_oids = sim::test_oids;
+
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* sets_received_oid = "1.3.6.1.4.1.99999.1.2.0";
 constexpr const char* serial = "SIMBRIDGE0001";
 
-std::string config_for(const mosquitto_fixture& broker, std::uint16_t pdu_port,
-                       const std::string& extra_pdu = "") {
-  return R"({
-  // written by bridge_test
-  "mqtt": {"url": "mqtt://127.0.0.1:)" +
-         std::to_string(broker.port()) + R"(", "client_id": "pdu2mqtt-under-test"},
-  "pdus": [{"id": "rack-a", "name": "Rack A", "host": "127.0.0.1", "port": )" +
-         std::to_string(pdu_port) + R"(,
-            "snmp": {"timeout_ms": 200, "retries": 1},
-            "poll_interval_ms": 300, "protected_outlets": [1])" +
-         extra_pdu + R"(}],
-  "log_level": "debug"
-})";
+std::string config_for(const mosquitto_fixture& broker, std::uint16_t pdu_port) {
+  return config_builder(broker.port())
+      .heading("written by bridge_test")
+      .client_id("pdu2mqtt-under-test")
+      .pdu(pdu_builder("rack-a", pdu_port)
+               .name("Rack A")
+               .snmp_timing(200, 1)
+               .poll_interval_ms(300)
+               .protected_outlets({1}))
+      .log_level("debug")
+      .text();
 }
 
 class bridge_e2e : public ::testing::Test {
@@ -59,11 +60,10 @@ class bridge_e2e : public ::testing::Test {
   }
 
   std::string outlet_state(int n) {
-    return snmp_get_value(pdu->endpoint(), "public",
-                          "1.3.6.1.4.1.3808.1.1.3.3.5.1.1.4." + std::to_string(n));
+    return snmp_get_value(pdu->endpoint(), "public", oid_at(cyberpower::outlet::state, n));
   }
   std::string sets_received() {
-    return snmp_get_value(pdu->endpoint(), "public", sets_received_oid);
+    return snmp_get_value(pdu->endpoint(), "public", oid_text(sim_oids::sets_received));
   }
 
   // The next result for outlet n, parsed.
@@ -321,13 +321,11 @@ TEST(bridge_start, neither_broker_nor_pdu_needed_to_start) {
   temp_dir dir;
   const auto broker_port = free_tcp_port();
   const auto pdu_port = free_udp_port();
-  const std::string config =
-      R"({"mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker_port) + R"("},
-    "pdus": [{"id": "late", "host": "127.0.0.1", "port": )" +
-      std::to_string(pdu_port) +
-      R"(, "poll_interval_ms": 200, "snmp": {"timeout_ms": 100, "retries": 0}}]})";
-  child_process bridge(
-      {PDU2MQTT_BINARY, "run", "--config", dir.write_file("c.json", config).string()});
+  const auto config =
+      config_builder(broker_port)
+          .pdu(pdu_builder("late", pdu_port).poll_interval_ms(200).snmp_timing(100, 0))
+          .write(dir, "c.json");
+  child_process bridge({PDU2MQTT_BINARY, "run", "--config", config.string()});
   std::this_thread::sleep_for(500ms);
   ASSERT_TRUE(bridge.running()) << bridge.output();
   // Both come up later; the bridge finds them by itself.
@@ -344,13 +342,13 @@ TEST(bridge_start, adapts_to_a_pdu_that_drops_large_requests) {
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
   temp_dir dir;
-  const std::string config = R"({"mqtt": {"url": "mqtt://127.0.0.1:)" +
-                             std::to_string(broker.port()) + R"("},
-    "pdus": [{"id": "small", "host": "127.0.0.1", "port": )" +
-                             std::to_string(pdu.port()) + R"(, "max_varbinds": 10,
-              "poll_interval_ms": 200, "snmp": {"timeout_ms": 100, "retries": 0}}]})";
-  child_process bridge(
-      {PDU2MQTT_BINARY, "run", "--config", dir.write_file("c.json", config).string()});
+  const auto config = config_builder(broker.port())
+                          .pdu(pdu_builder("small", pdu.port())
+                                   .max_varbinds(10)
+                                   .poll_interval_ms(200)
+                                   .snmp_timing(100, 0))
+                          .write(dir, "c.json");
+  child_process bridge({PDU2MQTT_BINARY, "run", "--config", config.string()});
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/small/availability", "online", 15s))
       << bridge.output();
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/small/outlet/8", "ON", 5s));
@@ -364,15 +362,12 @@ TEST(bridge_start, a_dead_pdu_does_not_delay_a_live_one) {
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());
   temp_dir dir;
-  const std::string config = R"({"mqtt": {"url": "mqtt://127.0.0.1:)" +
-                             std::to_string(broker.port()) + R"("},
-    "pdus": [{"id": "dead", "host": "127.0.0.1", "port": )" +
-                             std::to_string(free_udp_port()) + R"(,
-              "poll_interval_ms": 100, "snmp": {"timeout_ms": 2000, "retries": 2}},
-             {"id": "alive", "host": "127.0.0.1", "port": )" +
-                             std::to_string(alive.port()) + R"(, "poll_interval_ms": 100}]})";
-  child_process bridge(
-      {PDU2MQTT_BINARY, "run", "--config", dir.write_file("c.json", config).string()});
+  const auto config =
+      config_builder(broker.port())
+          .pdu(pdu_builder("dead", free_udp_port()).poll_interval_ms(100).snmp_timing(2000, 2))
+          .pdu(pdu_builder("alive", alive.port()).poll_interval_ms(100))
+          .write(dir, "c.json");
+  child_process bridge({PDU2MQTT_BINARY, "run", "--config", config.string()});
   // The dead PDU's first read alone takes 6 s (3 attempts of 2 s).
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/alive/availability", "online", 4s))
       << bridge.output();

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/mqtt_observer.hpp"
 #include "support/process.hpp"
@@ -23,15 +24,16 @@ class bridge_v3 : public ::testing::Test {
     dir.write_file("priv.pw", "bridge-priv-pass\n");
     start_pdu("127.0.0.1:0", 1);
     port = pdu->port();
-    const auto config = dir.write_file("pdu2mqtt.json", R"({
-  "mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
-                                                            R"("},
-  "pdus": [{"id": "rack", "host": "127.0.0.1", "port": )" + std::to_string(port) +
-                                                            R"(, "poll_interval_ms": 300,
-            "snmp": {"version": "3", "user": "bridge", "auth_protocol": "SHA-256",
-                     "auth_password_file": "auth.pw", "priv_protocol": "AES-256",
-                     "priv_password_file": "priv.pw", "timeout_ms": 300, "retries": 1}}]
-})");
+    const auto config = config_builder(broker.port())
+                            .pdu(pdu_builder("rack", port)
+                                     .poll_interval_ms(300)
+                                     .snmp_v3({.user = "bridge",
+                                               .auth_protocol = "SHA-256",
+                                               .auth_password_file = "auth.pw",
+                                               .priv_protocol = "AES-256",
+                                               .priv_password_file = "priv.pw"})
+                                     .snmp_timing(300, 1))
+                            .write(dir);
     bridge.start({PDU2MQTT_BINARY, "run", "--config", config.string()});
     ASSERT_TRUE(watch.wait_connected());
     ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/rack/availability", "online", 20s))
@@ -40,11 +42,27 @@ class bridge_v3 : public ::testing::Test {
 
   void start_pdu(const std::string& listen, int engine_boots) {
     pdu.reset();
-    pdu = std::make_unique<simulator_fixture>(std::vector<std::string>{
-        "--listen", listen, "--outlets", "4", "--apply-delay-ms", "50", "--serial", "SIMV3BRIDGE1",
-        "--v3-user", "bridge", "-a", "SHA-256", "-x", "AES-256", "--auth-password-file",
-        (dir.path() / "auth.pw").string(), "--priv-password-file",
-        (dir.path() / "priv.pw").string(), "--engine-boots", std::to_string(engine_boots)});
+    pdu = std::make_unique<simulator_fixture>(
+        std::vector<std::string>{"--listen",
+                                 listen,
+                                 "--outlets",
+                                 "4",
+                                 "--apply-delay-ms",
+                                 "50",
+                                 "--serial",
+                                 "SIMV3BRIDGE1",
+                                 "--v3-user",
+                                 "bridge",
+                                 "-a",
+                                 "SHA-256",
+                                 "-x",
+                                 "AES-256",
+                                 "--auth-password-file",
+                                 (dir.path() / "auth.pw").string(),
+                                 "--priv-password-file",
+                                 (dir.path() / "priv.pw").string(),
+                                 "--engine-boots",
+                                 std::to_string(engine_boots)});
   }
 
   // OFF then ON through MQTT; both confirmed by the PDU.

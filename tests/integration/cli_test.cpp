@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/oid_text.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
 #include "support/simulator_fixture.hpp"
@@ -15,6 +16,8 @@
 namespace pdu2mqtt::test {
 namespace {
 
+namespace sim_oids = sim::test_oids;
+
 command_result pdu2mqtt_cli(std::vector<std::string> args,
                             std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
   args.insert(args.begin(), PDU2MQTT_BINARY);
@@ -22,8 +25,7 @@ command_result pdu2mqtt_cli(std::vector<std::string> args,
 }
 
 std::string outlet_state(const simulator_fixture& sim, int outlet) {
-  return snmp_get_value(sim.endpoint(), "public",
-                        "1.3.6.1.4.1.3808.1.1.3.3.5.1.1.4." + std::to_string(outlet));
+  return snmp_get_value(sim.endpoint(), "public", oid_at(cyberpower::outlet::state, outlet));
 }
 
 TEST(cli, version_and_help) {
@@ -75,11 +77,13 @@ TEST(cli, simulate_count_serves_independent_pdus_on_their_own_ports) {
   }
   ASSERT_EQ(endpoints.size(), 3u) << sim.output();
   EXPECT_EQ(std::set<std::string>(endpoints.begin(), endpoints.end()).size(), 3u);
-  EXPECT_EQ(snmp_get_value(endpoints[0], "public", "1.3.6.1.2.1.1.5.0"), "\"pdu2mqtt-sim\"");
-  EXPECT_EQ(snmp_get_value(endpoints[2], "public", "1.3.6.1.2.1.1.5.0"), "\"pdu2mqtt-sim-3\"");
+  EXPECT_EQ(snmp_get_value(endpoints[0], "public", oid_text(cyberpower::system::name)),
+            "\"pdu2mqtt-sim\"");
+  EXPECT_EQ(snmp_get_value(endpoints[2], "public", oid_text(cyberpower::system::name)),
+            "\"pdu2mqtt-sim-3\"");
   auto off = pdu2mqtt_cli({"outlet", endpoints[1], "3", "off"});
   ASSERT_EQ(off.exit_code, 0) << off.stderr_text;
-  const std::string state = "1.3.6.1.4.1.3808.1.1.3.3.5.1.1.4.3";
+  const std::string state = oid_at(cyberpower::outlet::state, 3);
   EXPECT_EQ(snmp_get_value(endpoints[1], "public", state), "2");
   EXPECT_EQ(snmp_get_value(endpoints[0], "public", state), "1");
   EXPECT_EQ(snmp_get_value(endpoints[2], "public", state), "1");
@@ -141,7 +145,7 @@ TEST(cli, outlet_that_does_not_exist_is_refused_before_any_set) {
   auto got = pdu2mqtt_cli({"outlet", sim.endpoint(), "9", "off"});
   EXPECT_EQ(got.exit_code, 2);
   EXPECT_NE(got.stderr_text.find("no such outlet 9"), std::string::npos) << got.stderr_text;
-  EXPECT_EQ(snmp_get_value(sim.endpoint(), "public", "1.3.6.1.4.1.99999.1.2.0"), "0")
+  EXPECT_EQ(snmp_get_value(sim.endpoint(), "public", oid_text(sim_oids::sets_received)), "0")
       << "no SET may reach the PDU";
 }
 

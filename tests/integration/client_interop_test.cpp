@@ -118,7 +118,7 @@ TEST_F(against_snmpd, wrong_community_times_out) {
 }
 
 TEST_F(against_snmpd, missing_oid_is_an_exception_on_v2c_and_on_v1) {
-  const oid missing{1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 3, 5, 1, 1, 4, 1};
+  const oid missing = cyberpower::outlet::state.child(1);
   for (auto v : {version::v2c, version::v1}) {
     auto got = run(io, snmp->async_get(read(v), {system_group.child({1, 0}), missing,
                                                  system_group.child({5, 0})}));
@@ -172,7 +172,7 @@ class against_real_walk : public ::testing::Test {
 test::snmpsim_fixture* against_real_walk::agent = nullptr;
 
 TEST_F(against_real_walk, walks_the_whole_cyberpower_subtree) {
-  auto got = run(io, snmp->async_walk(pdu(), oid{1, 3, 6, 1, 4, 1, 3808}), 60s);
+  auto got = run(io, snmp->async_walk(pdu(), cyberpower::enterprise), 60s);
   ASSERT_TRUE(got) << got.err().to_string();
   EXPECT_GT(got->size(), 900u);
   std::size_t nulls = 0;
@@ -182,10 +182,10 @@ TEST_F(against_real_walk, walks_the_whole_cyberpower_subtree) {
 }
 
 TEST_F(against_real_walk, decodes_null_gauge_and_integer_quirks) {
-  const oid epdu{1, 3, 6, 1, 4, 1, 3808, 1, 1, 3};
-  const oid bank_load = cyberpower::bank::load.child(1);        // Gauge32 10
-  const oid outlet_energy = epdu.child({3, 5, 1, 1, 13, 1});    // Gauge in MIB, INTEGER here
-  const oid load_status_null = epdu.child({2, 3, 1, 1, 8, 2});  // NULL on this firmware
+  const oid bank_load = cyberpower::bank::load.child(1);          // Gauge32 10
+  const oid outlet_energy = cyberpower::outlet::energy.child(1);  // Gauge in MIB, INTEGER here
+  const oid load_status_null =
+      cyberpower::load::status_apparent_power.child(2);  // NULL on this firmware
   auto got = run(io, snmp->async_get(pdu(), {bank_load, outlet_energy, load_status_null}));
   ASSERT_TRUE(got) << got.err().to_string();
   EXPECT_EQ((*got)[0].value, value{gauge32{10}});

@@ -7,8 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "pdu2mqtt/device/reader.hpp"
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/mqtt_observer.hpp"
+#include "support/oid_text.hpp"
 #include "support/process.hpp"
 #include "support/run_coroutine.hpp"
 #include "support/simulator_fixture.hpp"
@@ -113,20 +115,17 @@ class family_bridge : public ::testing::Test {
     std::vector<std::string> args{"--model", model, "--apply-delay-ms", "100"};
     args.insert(args.end(), extra.begin(), extra.end());
     sim = std::make_unique<simulator_fixture>(std::move(args));
-    const auto config = dir.write_file("pdu2mqtt.json", R"({
-  "mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
-                                                            R"("},
-  "pdus": [{"id": "pdu", "host": "127.0.0.1", "port": )" + std::to_string(sim->port()) +
-                                                            R"(, "poll_interval_ms": 300}]
-})");
+    const auto config = config_builder(broker.port())
+                            .pdu(pdu_builder("pdu", sim->port()).poll_interval_ms(300))
+                            .write(dir);
     bridge.start({PDU2MQTT_BINARY, "run", "--config", config.string()});
     ASSERT_TRUE(watch.wait_connected());
     ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/availability", "online", 15s))
         << bridge.output();
   }
-  void knob(const char* oid, int value) {
-    auto r =
-        net_snmp_tool("snmpset", "private", {sim->endpoint(), oid, "i", std::to_string(value)});
+  void knob(const snmp::oid& oid, int value) {
+    auto r = net_snmp_tool("snmpset", "private",
+                           {sim->endpoint(), oid_text(oid), "i", std::to_string(value)});
     ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
   }
 
@@ -146,7 +145,8 @@ TEST_F(family_bridge, an_outlet_switched_off_reads_zero_although_its_meter_shows
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/2/power", "0", 5s, from));
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/outlet/2/current", "0.0", 5s, from));
   // What the PDU itself reports: the phantom idle reading the bridge floors.
-  EXPECT_EQ(snmp_get_value(sim->endpoint(), "public", "1.3.6.1.4.1.3808.1.1.3.3.5.1.1.8.2"), "2");
+  EXPECT_EQ(snmp_get_value(sim->endpoint(), "public", oid_at(cyberpower::outlet::active_power, 2)),
+            "2");
   // HA sees a meter per outlet; its energy is a total_increasing counter.
   auto d = watch.wait_for("homeassistant/device/pdu2mqtt_sim000000001/config", {}, 5s);
   ASSERT_TRUE(d);
@@ -160,8 +160,8 @@ TEST_F(family_bridge, ats_losing_input_a_and_a_contact_opening_are_published) {
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/ats/selected_source", "A", 10s));
   ASSERT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/contact/2", "normal", 10s));
   const auto from = watch.mark();
-  knob("1.3.6.1.4.1.99999.2.7.0", 1);  // ats_source_a_lost
-  knob("1.3.6.1.4.1.99999.2.8.0", 2);  // contacts_abnormal: bit 1 = contact 2
+  knob(sim::test_oids::ats_source_a_lost, 1);
+  knob(sim::test_oids::contacts_abnormal, 2);  // bit 1 = contact 2
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/ats/selected_source", "B", 5s, from));
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/ats/redundancy", "lost", 5s, from));
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/pdu/ats/source_a/voltage", "0.0", 5s, from));
@@ -199,7 +199,7 @@ TEST_P(outlet_name_fallback, names_come_from_a_copy_when_the_unit_lacks_the_writ
   EXPECT_EQ(r["ok"], false);
   EXPECT_NE(r["error"].get<std::string>().find("renaming is not supported"), std::string::npos)
       << result->payload;
-  EXPECT_EQ(snmp_get_value(sim->endpoint(), "public", "1.3.6.1.4.1.99999.1.2.0"), "0")
+  EXPECT_EQ(snmp_get_value(sim->endpoint(), "public", oid_text(sim::test_oids::sets_received)), "0")
       << "a SET reached the PDU";
 }
 

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "support/mosquitto_fixture.hpp"
+#include "support/oid_text.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
 #include "support/simulator_fixture.hpp"
@@ -26,8 +27,8 @@
 namespace pdu2mqtt::test {
 namespace {
 
-constexpr std::string_view sys_descr_oid = "1.3.6.1.2.1.1.1.0";
-constexpr std::string_view sys_name_oid = "1.3.6.1.2.1.1.5.0";
+const std::string sys_descr_oid = oid_text(cyberpower::system::descr);
+const std::string sys_name_oid = oid_text(cyberpower::system::name);
 
 std::string quoted(std::string_view text) {
   return "\"" + std::string(text) + "\"";
@@ -185,8 +186,8 @@ TEST(snmpd_fixture, accepts_sets_with_the_write_community_only) {
   EXPECT_NE(read_only.stderr_text.find("noAccess"), std::string::npos) << read_only.stderr_text;
 
   // Values fixed in snmpd.conf are not writable: tests relying on them stay deterministic.
-  const auto fixed = net_snmp_tool("snmpset", snmpd.write_community,
-                                   {snmpd.endpoint(), std::string(sys_name_oid), "s", "x"});
+  const auto fixed =
+      net_snmp_tool("snmpset", snmpd.write_community, {snmpd.endpoint(), sys_name_oid, "s", "x"});
   EXPECT_NE(fixed.exit_code, 0);
   EXPECT_NE(fixed.stderr_text.find("notWritable"), std::string::npos) << fixed.stderr_text;
 }
@@ -197,9 +198,8 @@ TEST(snmpsim_fixture, replays_the_pdu44005_recording) {
   EXPECT_EQ(snmp_get_value(snmpsim.endpoint(), snmpsim.community(), sys_descr_oid),
             quoted("CPS Power Distributed Unit"));
   // Unknown communities are ignored, as by real agents.
-  const auto wrong =
-      net_snmp_tool("snmpget", "public",
-                    {"-t", "0.5", "-r", "0", snmpsim.endpoint(), std::string(sys_descr_oid)});
+  const auto wrong = net_snmp_tool("snmpget", "public",
+                                   {"-t", "0.5", "-r", "0", snmpsim.endpoint(), sys_descr_oid});
   EXPECT_NE(wrong.exit_code, 0);
   EXPECT_NE(wrong.stderr_text.find("Timeout"), std::string::npos) << wrong.stderr_text;
 }
@@ -248,8 +248,8 @@ TEST(mosquitto_fixture, restarts_on_the_same_port_while_a_client_is_connected) {
 TEST(simulator_fixture, reports_its_port_and_answers_snmp) {
   simulator_fixture simulator;
   EXPECT_NE(simulator.port(), 0);
-  const auto get = net_snmp_tool("snmpget", "public",
-                                 {"-Oqv", simulator.endpoint(), std::string(sys_descr_oid)});
+  const auto get =
+      net_snmp_tool("snmpget", "public", {"-Oqv", simulator.endpoint(), sys_descr_oid});
   EXPECT_EQ(get.exit_code, 0) << get.stderr_text << simulator.process().output();
   EXPECT_FALSE(get.stdout_text.empty());
 }

@@ -8,8 +8,10 @@
 #include <sstream>
 
 #include "pdu2mqtt/common/asio.hpp"
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/mqtt_observer.hpp"
+#include "support/oid_text.hpp"
 #include "support/process.hpp"
 #include "support/simulator_fixture.hpp"
 #include "support/snmpd_fixture.hpp"
@@ -20,7 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 using asio::ip::udp;
 
-const std::string outlet_state_oid = "1.3.6.1.4.1.3808.1.1.3.3.5.1.1.4.";
+namespace cp = cyberpower;
 
 // A host name this machine resolves to ::1 and nothing else: Debian's /etc/hosts names it
 // ip6-localhost and ip6-loopback, other systems localhost6. Empty when there is none.
@@ -47,15 +49,10 @@ class bridge_ipv6 : public ::testing::Test {
   // The bridge with two PDUs: "six" at `host` (the simulator on [::1]) and "four" on 127.0.0.1;
   // `wrapper` runs it (e.g. in a namespace of its own).
   void start(const std::string& host, std::vector<std::string> wrapper = {}) {
-    const auto config = dir.write_file("pdu2mqtt.json", R"({
-  "mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
-                                                            R"("},
-  "pdus": [{"id": "six", "host": ")" + host + R"(", "port": )" +
-                                                            std::to_string(six.port()) +
-                                                            R"(, "poll_interval_ms": 300},
-           {"id": "four", "host": "127.0.0.1", "port": )" + std::to_string(four.port()) +
-                                                            R"(, "poll_interval_ms": 300}]
-})");
+    const auto config = config_builder(broker.port())
+                            .pdu(pdu_builder("six", six.port()).host(host).poll_interval_ms(300))
+                            .pdu(pdu_builder("four", four.port()).poll_interval_ms(300))
+                            .write(dir);
     wrapper.insert(wrapper.end(), {PDU2MQTT_BINARY, "run", "--config", config.string()});
     bridge.start(std::move(wrapper));
     ASSERT_TRUE(watch.wait_connected());
@@ -77,9 +74,9 @@ class bridge_ipv6 : public ::testing::Test {
     ASSERT_TRUE(result) << bridge.output();
     EXPECT_EQ(nlohmann::json::parse(result->payload)["ok"], true) << result->payload;
     EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/six/outlet/2", "OFF", 5s, from));
-    EXPECT_EQ(snmp_get_value(six.endpoint(), "public", outlet_state_oid + "2"), "2")
+    EXPECT_EQ(snmp_get_value(six.endpoint(), "public", oid_at(cp::outlet::state, 2)), "2")
         << "the PDU itself reports outlet 2 off";
-    EXPECT_EQ(snmp_get_value(four.endpoint(), "public", outlet_state_oid + "2"), "1")
+    EXPECT_EQ(snmp_get_value(four.endpoint(), "public", oid_at(cp::outlet::state, 2)), "1")
         << "the IPv4 PDU was not touched";
     EXPECT_EQ(bridge.output().find("IPv4 only"), std::string::npos);
   }
@@ -134,7 +131,7 @@ TEST(cli_ipv6, probe_and_outlet_reach_a_pdu_at_an_ipv6_address) {
   EXPECT_EQ(nlohmann::json::parse(probe.stdout_text)["outlets"].size(), 4u);
   auto off = run_command({PDU2MQTT_BINARY, "outlet", sim.endpoint(), "3", "off"}, 30s);
   ASSERT_EQ(off.exit_code, 0) << off.stdout_text << off.stderr_text;
-  EXPECT_EQ(snmp_get_value(sim.endpoint(), "public", outlet_state_oid + "3"), "2");
+  EXPECT_EQ(snmp_get_value(sim.endpoint(), "public", oid_at(cp::outlet::state, 3)), "2");
   // Unbracketed, as the config's host takes it: the default port then.
   auto nobody =
       run_command({PDU2MQTT_BINARY, "probe", "::1", "--timeout-ms", "100", "--retries", "0"}, 30s);

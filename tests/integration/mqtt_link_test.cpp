@@ -21,6 +21,7 @@
 
 #include "pdu2mqtt/mqtt/link.hpp"
 #include "pdu2mqtt/mqtt/tcp_nodelay.hpp"
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
@@ -86,7 +87,7 @@ struct observed_link {
 
 class mqtt_link : public ::testing::Test {
  protected:
-  std::string url() const { return "mqtt://127.0.0.1:" + std::to_string(broker_.port()); }
+  std::string url() const { return test::loopback_mqtt_url(broker_.port()); }
 
   observed_link make(const std::string& client_id) { return {io_, options_for(url(), client_id)}; }
 
@@ -549,7 +550,7 @@ TEST(mqtt_link_auth, reports_refused_credentials_retries_and_never_logs_the_pass
                                                            "user root\n"
                                                            "persistence false\n");
   test::child_process broker({"mosquitto", "-c", config.string()});
-  const auto url = "mqtt://127.0.0.1:" + std::to_string(port);
+  const auto url = test::loopback_mqtt_url(port);
 
   asio::io_context io;
   auto work = asio::make_work_guard(io);

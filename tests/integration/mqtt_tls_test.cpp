@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "pdu2mqtt/mqtt/link.hpp"
+#include "support/config_builder.hpp"
 #include "support/log_capture.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/ports.hpp"
@@ -337,11 +338,10 @@ TEST_F(mqtt_tls, bridge_connects_over_tls_from_its_config_and_reports_the_protoc
   std::filesystem::create_directories(dir.path() / "tls");
   std::filesystem::copy_file(pki_->path("ca.crt"), dir.path() / "tls" / "ca.crt");
   dir.write_file("mqtt.pw", std::string(password) + "\n");
-  const auto config = dir.write_file("pdu2mqtt.json", R"({
-  "mqtt": {"url": ")" + tls_url(0) + R"(", "username": "bridge", "password_file": "mqtt.pw",
-           "tls": {"ca_file": "tls/ca.crt"}},
-  "pdus": []
-})");
+  const auto config = test::config_builder(tls_url(0))
+                          .mqtt_login("bridge", "mqtt.pw")
+                          .mqtt("tls", {{"ca_file", "tls/ca.crt"}})
+                          .write(dir);
   test::child_process bridge({PDU2MQTT_BINARY, "run", "--config", config.string()});
   ASSERT_TRUE(bridge.wait_for_output("MQTT connected to", 10s)) << bridge.output();
   const auto info = test::run_command(
@@ -465,7 +465,7 @@ class mqtt_protocol_fallback : public ::testing::TestWithParam<refusal_case> {
  protected:
   link_options options_for(std::uint16_t port, protocol version) const {
     link_options o;
-    o.url = "mqtt://127.0.0.1:" + std::to_string(port);
+    o.url = test::loopback_mqtt_url(port);
     o.client_id = "fallback";
     o.keepalive = 5s;
     o.min_backoff = 100ms;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/process.hpp"
 #include "support/simulator_fixture.hpp"
@@ -83,11 +84,11 @@ TEST(operations_cli, health_follows_the_broker_connection_of_a_running_bridge) {
   simulator_fixture pdu({"--outlets", "4", "--banks", "1"});
   temp_dir dir;
   const auto status = dir.path() / "status.json";
-  const auto config = dir.write_file(
-      "c.json", R"({"mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
-                    R"("}, "pdus": [{"id": "sim", "host": "127.0.0.1", "port": )" +
-                    std::to_string(pdu.port()) + R"(, "poll_interval_ms": 200}],
-                    "log_format": "json", "log_level": "debug"})");
+  const auto config = config_builder(broker.port())
+                          .pdu(pdu_builder("sim", pdu.port()).poll_interval_ms(200))
+                          .log_format("json")
+                          .log_level("debug")
+                          .write(dir, "c.json");
   const environment env{{"PDU2MQTT_STATUS_FILE", status.string()}};
   auto health = [&] { return pdu2mqtt_cli({"health"}, env); };
 
@@ -142,8 +143,8 @@ TEST(operations_cli, health_follows_the_broker_connection_of_a_running_bridge) {
 TEST(operations_cli, log_format_on_the_command_line_wins_over_the_file) {
   temp_dir dir;
   // Nothing listens on the broker port: the bridge logs connection failures, in text.
-  const auto config = dir.write_file("c.json", R"({"mqtt": {"url": "mqtt://127.0.0.1:9"},
-      "pdus": [{"id": "x", "host": "127.0.0.1", "port": 9}], "log_format": "json"})");
+  const auto config =
+      config_builder(9).pdu(pdu_builder("x", 9)).log_format("json").write(dir, "c.json");
   child_process bridge(
       {PDU2MQTT_BINARY, "--log-format", "text", "run", "--config", config.string()});
   ASSERT_TRUE(bridge.wait_for_output("bridging 1 PDU(s)", 20s)) << bridge.output();
@@ -163,14 +164,12 @@ TEST(operations_cli, status_file_counts_polls_and_polls_that_missed_their_interv
   temp_dir dir;
   const auto status = dir.path() / "status.json";
   const auto pdu = [](const char* id, std::uint16_t port) {
-    return std::string(R"({"id": ")") + id + R"(", "host": "127.0.0.1", "port": )" +
-           std::to_string(port) +
-           R"(, "poll_interval_ms": 300, "snmp": {"timeout_ms": 1500, "retries": 0}})";
+    return pdu_builder(id, port).poll_interval_ms(300).snmp_timing(1500, 0);
   };
-  const auto config = dir.write_file("c.json", R"({"mqtt": {"url": "mqtt://127.0.0.1:)" +
-                                                   std::to_string(broker.port()) +
-                                                   R"("}, "pdus": [)" + pdu("fast", fast.port()) +
-                                                   ", " + pdu("slow", slow.port()) + "]}");
+  const auto config = config_builder(broker.port())
+                          .pdu(pdu("fast", fast.port()))
+                          .pdu(pdu("slow", slow.port()))
+                          .write(dir, "c.json");
   const auto started = std::chrono::steady_clock::now();
   child_process bridge(
       {PDU2MQTT_BINARY, "run", "--config", config.string(), "--status-file", status.string()});

@@ -22,8 +22,10 @@
 #include <optional>
 
 #include "pdu2mqtt/device/reader.hpp"
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/mqtt_observer.hpp"
+#include "support/oid_text.hpp"
 #include "support/process.hpp"
 #include "support/run_coroutine.hpp"
 #include "support/snmpsim_fixture.hpp"
@@ -36,6 +38,7 @@ using device::metric_id;
 using device::quantity;
 using device::scope;
 using nlohmann::json;
+namespace cp = cyberpower;
 
 class real_walk : public ::testing::Test {
  protected:
@@ -47,6 +50,24 @@ class real_walk : public ::testing::Test {
   static snmpsim_fixture* agent;
 };
 snmpsim_fixture* real_walk::agent = nullptr;
+
+// `pdu2mqtt run` for one PDU, "ats", that snmpsimd serves under `community` (the recording's
+// name), polled every second.
+void start_bridge_on(child_process& bridge, const temp_dir& dir, const mosquitto_fixture& broker,
+                     const snmpsim_fixture& agent, const std::string& community) {
+  const auto path = config_builder(broker.port())
+                        .pdu(pdu_builder("ats", agent.port())
+                                 .community(community)
+                                 .snmp_timing(2000, 1)
+                                 .poll_interval_ms(1000))
+                        .write(dir);
+  bridge.start({PDU2MQTT_BINARY, "run", "--config", path.string()});
+}
+
+// An OID as a line of a .snmprec recording starts with it: without the leading dot.
+std::string recorded_oid(const std::string& oid) {
+  return oid.substr(1);
+}
 
 double number(const device::snapshot& s, scope where, int index, quantity what) {
   const auto it = s.metrics.find(metric_id{where, index, what});
@@ -148,17 +169,8 @@ TEST_F(real_walk, the_bridge_publishes_every_reading_with_home_assistant_classes
   mqtt_observer watch{broker.uri()};
   ASSERT_TRUE(watch.wait_connected());
   temp_dir dir;
-  const auto config = dir.write_file("pdu2mqtt.json", R"({
-  "mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
-                                                          R"("},
-  "pdus": [{"id": "ats", "host": "127.0.0.1", "port": )" + std::to_string(agent->port()) +
-                                                          R"(,
-            "snmp": {"community": ")" + agent->community() +
-                                                          R"(", "timeout_ms": 2000, "retries": 1},
-            "poll_interval_ms": 1000}]
-})");
   child_process bridge;
-  bridge.start({PDU2MQTT_BINARY, "run", "--config", config.string()});
+  start_bridge_on(bridge, dir, broker, *agent, agent->community());
 
   const std::map<std::string, std::string> expected = {
       {"pdu2mqtt/ats/input/voltage", "217.9"},
@@ -271,28 +283,12 @@ std::filesystem::path edited_walk(temp_dir& dir, const std::string& name, Edit e
   return dir.write_file(name + ".snmprec", recording);
 }
 
-// `pdu2mqtt run` for one PDU, "ats", that snmpsimd serves under `community` (the recording's
-// name), polled every second.
-void start_bridge_on(child_process& bridge, temp_dir& dir, const mosquitto_fixture& broker,
-                     const snmpsim_fixture& agent, const std::string& community) {
-  const json config = {
-      {"mqtt", {{"url", "mqtt://127.0.0.1:" + std::to_string(broker.port())}}},
-      {"pdus",
-       {{{"id", "ats"},
-         {"host", "127.0.0.1"},
-         {"port", agent.port()},
-         {"snmp", {{"community", community}, {"timeout_ms", 2000}, {"retries", 1}}},
-         {"poll_interval_ms", 1000}}}}};
-  const auto path = dir.write_file("pdu2mqtt.json", config.dump(2));
-  bridge.start({PDU2MQTT_BINARY, "run", "--config", path.string()});
-}
-
 TEST(real_walk_variants, an_outlet_name_that_is_not_utf8_is_published_with_a_replacement) {
   temp_dir dir;
   snmpsim_fixture agent({edited_walk(dir, "latin1", [](const std::string& line) {
-    return std::optional<std::string>(line == "1.3.6.1.4.1.3808.1.1.3.3.4.1.1.2.1|4|Outlet1"
-                                          ? "1.3.6.1.4.1.3808.1.1.3.3.4.1.1.2.1|4x|4f75746c6574e9"
-                                          : line);
+    const auto first_name = recorded_oid(oid_at(cp::outlet::config_name, 1));
+    return std::optional<std::string>(
+        line == first_name + "|4|Outlet1" ? first_name + "|4x|4f75746c6574e9" : line);
   })});
   mosquitto_fixture broker;
   mqtt_observer watch{broker.uri()};
@@ -315,8 +311,8 @@ TEST(real_walk_variants, an_outlet_name_that_is_not_utf8_is_published_with_a_rep
 // ePDUOutletControlOutletName (renamed here so that they differ from the status table's copy).
 TEST(real_walk_variants, without_the_config_name_column_the_names_come_from_the_control_table) {
   temp_dir dir;
-  const std::string config_names = "1.3.6.1.4.1.3808.1.1.3.3.4.1.1.2.";
-  const std::string control_names = "1.3.6.1.4.1.3808.1.1.3.3.3.1.1.2.";
+  const std::string config_names = recorded_oid(oid_text(cp::outlet::config_name)) + ".";
+  const std::string control_names = recorded_oid(oid_text(cp::outlet::control_name)) + ".";
   snmpsim_fixture agent({edited_walk(dir, "noconfig", [&](const std::string& line) {
     if (line.rfind(config_names, 0) == 0) return std::optional<std::string>();
     if (line.rfind(control_names, 0) != 0) return std::optional<std::string>(line);

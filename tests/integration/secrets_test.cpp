@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/mqtt_observer.hpp"
 #include "support/ports.hpp"
@@ -65,22 +66,24 @@ TEST(secrets, never_appear_in_logs_topics_command_line_or_config_output) {
                          priv_file.string(), "--apply-delay-ms", "50", "--outlets", "4"});
 
   const auto v3 = [&](const std::string& id, const std::string& auth_file_name) {
-    return R"({"id": ")" + id + R"(", "host": "127.0.0.1", "port": )" + std::to_string(pdu.port()) +
-           R"(, "protected_outlets": [1], "poll_interval_ms": 300,
-        "snmp": {"version": "3", "user": "bridge", "auth_protocol": "SHA-256",
-                 "auth_password_file": ")" +
-           auth_file_name + R"(", "priv_protocol": "AES", "priv_password_file": "priv.pw",
-                 "timeout_ms": 300, "retries": 1}})";
+    return pdu_builder(id, pdu.port())
+        .protected_outlets({1})
+        .poll_interval_ms(300)
+        .snmp_v3({.user = "bridge",
+                  .auth_protocol = "SHA-256",
+                  .auth_password_file = auth_file_name,
+                  .priv_protocol = "AES",
+                  .priv_password_file = "priv.pw"})
+        .snmp_timing(300, 1);
   };
-  const auto config = dir.write_file("pdu2mqtt.json", R"({
-  "mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
-                                                          R"(", "username": "bridge",
-           "password_file": "mqtt.pw"},
-  "pdus": [)" + v3("rack", "auth.pw") + ", " + v3("wrong", "wrong.pw") +
-                                                          R"(],
-  "http": {"listen": "127.0.0.1:0", "username": "ops", "password_file": "web.pw"},
-  "log_level": "trace"
-})");
+  const auto config =
+      config_builder(broker.port())
+          .mqtt_login("bridge", "mqtt.pw")
+          .pdu(v3("rack", "auth.pw"))
+          .pdu(v3("wrong", "wrong.pw"))
+          .http({{"listen", "127.0.0.1:0"}, {"username", "ops"}, {"password_file", "web.pw"}})
+          .log_level("trace")
+          .write(dir);
 
   mqtt_observer watch(broker.uri());
   ASSERT_TRUE(watch.wait_connected());

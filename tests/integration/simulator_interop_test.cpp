@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/oid_text.hpp"
 #include "support/process.hpp"
 #include "support/simulator_fixture.hpp"
 #include "support/snmpd_fixture.hpp"
@@ -14,10 +15,15 @@
 namespace pdu2mqtt::test {
 namespace {
 
-constexpr const char* outlet_state = ".1.3.6.1.4.1.3808.1.1.3.3.5.1.1.4";
-constexpr const char* outlet_command = ".1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4";
-constexpr const char* sets_accepted = ".1.3.6.1.4.1.99999.1.1.0";
-constexpr const char* sets_received = ".1.3.6.1.4.1.99999.1.2.0";
+namespace cp = cyberpower;
+namespace sim_oids = sim::test_oids;
+
+const snmp::oid& outlet_state = cp::outlet::state;
+const snmp::oid& outlet_command = cp::outlet::command;
+const std::string sets_accepted = oid_text(sim_oids::sets_accepted);
+const std::string sets_received = oid_text(sim_oids::sets_received);
+// Served by no agent here: in the simulator's private subtree, but no counter and no knob.
+const std::string unserved_oid = oid_text(sim_oids::subtree.child({5, 0}));
 
 std::size_t count_lines_starting(const std::string& text, const std::string& prefix) {
   std::istringstream in(text);
@@ -45,41 +51,43 @@ class simulator_interop_test : public ::testing::Test {
 TEST_F(simulator_interop_test, get_many_varbinds_in_one_request) {
   std::vector<std::string> args{"-On",
                                 sim_.endpoint(),
-                                ".1.3.6.1.2.1.1.1.0",
-                                ".1.3.6.1.4.1.3808.1.1.3.1.5.0",
-                                ".1.3.6.1.4.1.3808.1.1.3.1.6.0",
-                                ".1.3.6.1.4.1.3808.1.1.3.1.3.0"};
+                                oid_text(cp::system::descr),
+                                oid_text(cp::ident::model),
+                                oid_text(cp::ident::serial),
+                                oid_text(cp::ident::firmware_rev)};
   for (int o = 1; o <= 8; ++o)
     args.push_back(oid_at(outlet_state, o));
   const auto r = net_snmp_tool("snmpget", "public", args);
   ASSERT_EQ(r.exit_code, 0) << all_output(r);
   const auto& out = r.stdout_text;
-  EXPECT_NE(out.find(".1.3.6.1.2.1.1.1.0 = STRING: \"CPS Power Distributed Unit\""),
+  EXPECT_NE(out.find(oid_text(cp::system::descr) + " = STRING: \"CPS Power Distributed Unit\""),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find(".1.3.6.1.4.1.3808.1.1.3.1.5.0 = STRING: \"PDU41004\""), std::string::npos);
-  EXPECT_NE(out.find(".1.3.6.1.4.1.3808.1.1.3.1.6.0 = STRING: \"SIM000000001\""),
+  EXPECT_NE(out.find(oid_text(cp::ident::model) + " = STRING: \"PDU41004\""), std::string::npos);
+  EXPECT_NE(out.find(oid_text(cp::ident::serial) + " = STRING: \"SIM000000001\""),
             std::string::npos);
-  EXPECT_NE(out.find(".1.3.6.1.4.1.3808.1.1.3.1.3.0 = STRING: \"1.3.2\""), std::string::npos);
-  EXPECT_EQ(count_lines_starting(out, std::string(outlet_state) + "."), 8u) << out;
+  EXPECT_NE(out.find(oid_text(cp::ident::firmware_rev) + " = STRING: \"1.3.2\""),
+            std::string::npos);
+  EXPECT_EQ(count_lines_starting(out, oid_text(outlet_state) + "."), 8u) << out;
   EXPECT_EQ(out.find("INTEGER: 2"), std::string::npos) << "all outlets start on:\n" << out;
 }
 
 TEST_F(simulator_interop_test, walks_agree_across_v1_v2c_and_bulk) {
   const auto v2c =
-      net_snmp_tool("snmpwalk", "public", {"-On", sim_.endpoint(), ".1.3.6.1.4.1.3808"});
+      net_snmp_tool("snmpwalk", "public", {"-On", sim_.endpoint(), oid_text(cp::enterprise)});
   ASSERT_EQ(v2c.exit_code, 0) << all_output(v2c);
-  const auto v1 =
-      net_snmp_tool("snmpwalk", "public", {"-v1", "-On", sim_.endpoint(), ".1.3.6.1.4.1.3808"});
+  const auto v1 = net_snmp_tool("snmpwalk", "public",
+                                {"-v1", "-On", sim_.endpoint(), oid_text(cp::enterprise)});
   ASSERT_EQ(v1.exit_code, 0) << all_output(v1);
   const auto bulk =
-      net_snmp_tool("snmpbulkwalk", "public", {"-On", sim_.endpoint(), ".1.3.6.1.4.1.3808"});
+      net_snmp_tool("snmpbulkwalk", "public", {"-On", sim_.endpoint(), oid_text(cp::enterprise)});
   ASSERT_EQ(bulk.exit_code, 0) << all_output(bulk);
 
-  EXPECT_EQ(count_lines_starting(v2c.stdout_text, std::string(outlet_state) + "."), 8u);
-  EXPECT_EQ(count_lines_starting(v2c.stdout_text, ".1.3.6.1.4.1.3808.1.1.3.3.1.3.0 = INTEGER: 8"),
+  EXPECT_EQ(count_lines_starting(v2c.stdout_text, oid_text(outlet_state) + "."), 8u);
+  EXPECT_EQ(count_lines_starting(v2c.stdout_text,
+                                 oid_text(cp::counts::controlled_outlets) + " = INTEGER: 8"),
             1u);
-  EXPECT_EQ(count_lines_starting(v2c.stdout_text, ".1.3.6.1.4.1.3808.1.1.6.5.4.1.5."), 2u);
+  EXPECT_EQ(count_lines_starting(v2c.stdout_text, oid_text(cp::bank::load) + "."), 2u);
   EXPECT_EQ(v1.stdout_text, v2c.stdout_text);
   EXPECT_EQ(bulk.stdout_text, v2c.stdout_text);
   EXPECT_EQ(v2c.stderr_text, "");
@@ -154,8 +162,8 @@ TEST_F(simulator_interop_test, more_than_twelve_varbinds_get_no_answer) {
 }
 
 TEST_F(simulator_interop_test, unknown_community_gets_no_answer) {
-  const auto r = net_snmp_tool("snmpget", "nope",
-                               {"-r", "0", "-t", "1", sim_.endpoint(), ".1.3.6.1.2.1.1.1.0"});
+  const auto r = net_snmp_tool(
+      "snmpget", "nope", {"-r", "0", "-t", "1", sim_.endpoint(), oid_text(cp::system::descr)});
   EXPECT_NE(r.stderr_text.find("Timeout"), std::string::npos) << all_output(r);
 }
 
@@ -190,22 +198,19 @@ TEST(net_snmp_reference, snmpd_answers_to_refused_sets) {
   EXPECT_EQ(reason(r), "(noSuchName) There is no such variable name in this MIB.");
   // A SET on an OID the agent does not serve, with the write community.
   r = net_snmp_tool("snmpset", "private",
-                    {"-r", "0", "-t", "1", snmpd.endpoint(), ".1.3.6.1.4.1.99999.5.0", "i", "1"});
+                    {"-r", "0", "-t", "1", snmpd.endpoint(), unserved_oid, "i", "1"});
   EXPECT_EQ(reason(r), "notWritable (That object does not support modification)");
-  r = net_snmp_tool(
-      "snmpset", "private",
-      {"-v1", "-r", "0", "-t", "1", snmpd.endpoint(), ".1.3.6.1.4.1.99999.5.0", "i", "1"});
+  r = net_snmp_tool("snmpset", "private",
+                    {"-v1", "-r", "0", "-t", "1", snmpd.endpoint(), unserved_oid, "i", "1"});
   EXPECT_EQ(reason(r), "(noSuchName) There is no such variable name in this MIB.");
 }
 
 TEST_F(simulator_interop_test, unknown_oid_set_answers_like_snmpd) {
-  auto r =
-      net_snmp_tool("snmpset", "private",
-                    {"-r", "0", "-t", "1", sim_.endpoint(), ".1.3.6.1.4.1.99999.5.0", "i", "1"});
+  auto r = net_snmp_tool("snmpset", "private",
+                         {"-r", "0", "-t", "1", sim_.endpoint(), unserved_oid, "i", "1"});
   EXPECT_EQ(reason(r), "notWritable (That object does not support modification)");
-  r = net_snmp_tool(
-      "snmpset", "private",
-      {"-v1", "-r", "0", "-t", "1", sim_.endpoint(), ".1.3.6.1.4.1.99999.5.0", "i", "1"});
+  r = net_snmp_tool("snmpset", "private",
+                    {"-v1", "-r", "0", "-t", "1", sim_.endpoint(), unserved_oid, "i", "1"});
   EXPECT_EQ(reason(r), "(noSuchName) There is no such variable name in this MIB.");
 }
 
@@ -216,50 +221,53 @@ TEST(simulator_models, ats_sources_and_sensor_as_net_snmp_sees_them) {
   EXPECT_NE(ats.process().stdout_text().find("(10 outlets, 1 bank)\n"), std::string::npos)
       << ats.process().output();
   const auto walk =
-      net_snmp_tool("snmpwalk", "public", {"-On", ats.endpoint(), ".1.3.6.1.4.1.3808.1.1.6.9"});
+      net_snmp_tool("snmpwalk", "public", {"-On", ats.endpoint(), oid_text(cp::epdu2.child(9))});
   ASSERT_EQ(walk.exit_code, 0) << all_output(walk);
   const auto& out = walk.stdout_text;
-  EXPECT_NE(out.find(".1.3.6.1.4.1.3808.1.1.6.9.1.0 = INTEGER: 1\n"), std::string::npos) << out;
-  EXPECT_NE(out.find(".1.3.6.1.4.1.3808.1.1.6.9.4.1.3.1 = INTEGER: 1\n"), std::string::npos);
-  EXPECT_NE(out.find(".1.3.6.1.4.1.3808.1.1.6.9.4.1.5.1 = INTEGER: 217\n"), std::string::npos);
-  EXPECT_NE(out.find(".1.3.6.1.4.1.3808.1.1.6.9.4.1.6.1 = INTEGER: 222\n"), std::string::npos);
-  EXPECT_NE(out.find(".1.3.6.1.4.1.3808.1.1.6.9.4.1.16.1 = INTEGER: 2\n"), std::string::npos);
+  EXPECT_NE(out.find(oid_text(cp::table_size::source) + " = INTEGER: 1\n"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find(oid_at(cp::source::selected, 1) + " = INTEGER: 1\n"), std::string::npos);
+  EXPECT_NE(out.find(oid_at(cp::source::a_voltage, 1) + " = INTEGER: 217\n"), std::string::npos);
+  EXPECT_NE(out.find(oid_at(cp::source::b_voltage, 1) + " = INTEGER: 222\n"), std::string::npos);
+  EXPECT_NE(out.find(oid_at(cp::source::redundancy, 1) + " = INTEGER: 2\n"), std::string::npos);
   EXPECT_EQ(walk.stderr_text, "");
 
-  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.8.2.3.1.3.1"), "2070");
-  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.3.1.5.0"),
-            "\"PDU44005\"");
-  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.3.5.7.0"), "2179");
+  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", oid_at(cp::envir::temperature, 1)), "2070");
+  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", oid_text(cp::ident::model)), "\"PDU44005\"");
+  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", oid_text(cp::input::voltage)), "2179");
   // ePDULoadStatus row 2 is bank 1: its apparent power is NULL, as on the real unit.
   const auto bank_va = net_snmp_tool(
-      "snmpget", "public", {"-On", ats.endpoint(), ".1.3.6.1.4.1.3808.1.1.3.2.3.1.1.8.2"});
+      "snmpget", "public", {"-On", ats.endpoint(), oid_at(cp::load::status_apparent_power, 2)});
   ASSERT_EQ(bank_va.exit_code, 0) << all_output(bank_va);
-  EXPECT_EQ(bank_va.stdout_text, ".1.3.6.1.4.1.3808.1.1.3.2.3.1.1.8.2 = NULL\n");
+  EXPECT_EQ(bank_va.stdout_text, oid_at(cp::load::status_apparent_power, 2) + " = NULL\n");
 
   // The knob takes input A away: the unit runs on B.
-  const auto lose_a =
-      net_snmp_tool("snmpset", "private", {ats.endpoint(), ".1.3.6.1.4.1.99999.2.7.0", "i", "1"});
+  const auto lose_a = net_snmp_tool(
+      "snmpset", "private", {ats.endpoint(), oid_text(sim_oids::ats_source_a_lost), "i", "1"});
   ASSERT_EQ(lose_a.exit_code, 0) << all_output(lose_a);
-  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.6.9.4.1.5.1"), "0");
-  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.6.9.4.1.3.1"), "2");
+  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", oid_at(cp::source::a_voltage, 1)), "0");
+  EXPECT_EQ(snmp_get_value(ats.endpoint(), "public", oid_at(cp::source::selected, 1)), "2");
 }
 
 TEST(simulator_models, options_on_the_command_line_override_the_preset) {
   simulator_fixture metered{{"--model", "pdu81004", "--outlets", "4"}};
   EXPECT_NE(metered.process().stdout_text().find("(4 outlets, 2 banks)\n"), std::string::npos)
       << metered.process().output();
-  EXPECT_EQ(snmp_get_value(metered.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.3.1.5.0"),
+  EXPECT_EQ(snmp_get_value(metered.endpoint(), "public", oid_text(cp::ident::model)),
             "\"PDU81004\"");
-  EXPECT_EQ(snmp_get_value(metered.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.3.3.1.5.0"), "4");
-  EXPECT_EQ(snmp_get_value(metered.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.6.6.2.4.1.3.4"),
+  EXPECT_EQ(
+      snmp_get_value(metered.endpoint(), "public", oid_text(cp::outlet_device::monitored_outlets)),
+      "4");
+  EXPECT_EQ(snmp_get_value(metered.endpoint(), "public", oid_at(cp::outlet_metered::number, 4)),
             "4");
 
   // A name that is no preset only names the model of a switched PDU, as before presets.
   simulator_fixture plain{{"--model", "PDU41001"}};
   EXPECT_NE(plain.process().stdout_text().find("(8 outlets, 2 banks)\n"), std::string::npos);
-  EXPECT_EQ(snmp_get_value(plain.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.3.1.5.0"),
-            "\"PDU41001\"");
-  EXPECT_EQ(snmp_get_value(plain.endpoint(), "public", ".1.3.6.1.4.1.3808.1.1.3.3.1.5.0"), "0");
+  EXPECT_EQ(snmp_get_value(plain.endpoint(), "public", oid_text(cp::ident::model)), "\"PDU41001\"");
+  EXPECT_EQ(
+      snmp_get_value(plain.endpoint(), "public", oid_text(cp::outlet_device::monitored_outlets)),
+      "0");
 
   child_process too_few({PDU2MQTT_BINARY, "simulate", "--listen", "127.0.0.1:0", "--model",
                          "three-phase", "--outlets", "4"});

@@ -136,7 +136,7 @@ TEST_P(every_auth_priv_pair, get_and_set_through_our_client) {
   ASSERT_TRUE(done) << done.err().to_string();
   // Read back by net-snmp's own snmpget over v2c: the SET really reached the agent.
   EXPECT_EQ(test::snmp_get_value(agent->endpoint(), test::snmpd_fixture::read_community,
-                                 "1.3.6.1.2.1.1.4.0"),
+                                 sys_contact.to_string()),
             "\"" + written + "\"");
 
   const auto& s = snmp->stats();
@@ -229,7 +229,7 @@ TEST_F(snmpv3_against_snmpd, net_snmp_tools_agree_with_the_fixture_users) {
   // The fixture's own check that its createUser lines are what net-snmp understood.
   const auto u = user_for(auth_protocol::sha512, priv_protocol::aes256);
   const auto out =
-      test::net_snmp_v3_tool("snmpget", u, {"-Oqv", agent->endpoint(), "1.3.6.1.2.1.1.5.0"});
+      test::net_snmp_v3_tool("snmpget", u, {"-Oqv", agent->endpoint(), sys_name.to_string()});
   EXPECT_EQ(out.exit_code, 0) << out.stderr_text;
   EXPECT_NE(out.stdout_text.find(test::snmpd_fixture::sys_name), std::string::npos);
 }

@@ -9,8 +9,10 @@
 #include <csignal>
 #include <nlohmann/json.hpp>
 
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/mqtt_observer.hpp"
+#include "support/oid_text.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
 #include "support/simulator_fixture.hpp"
@@ -20,29 +22,29 @@
 namespace pdu2mqtt::test {
 namespace {
 
+namespace sim_oids = sim::test_oids;
+
 using nlohmann::json;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr const char* sets_received_oid = "1.3.6.1.4.1.99999.1.2.0";
-constexpr const char* outlet_state_oid = "1.3.6.1.4.1.3808.1.1.3.3.5.1.1.4.";
-constexpr const char* outlet_command_oid = "1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4.";
+namespace cp = cyberpower;
 
 class web_api : public ::testing::Test {
  protected:
   void SetUp() override {
     pdu = std::make_unique<simulator_fixture>(std::vector<std::string>{
         "--outlets", "8", "--apply-delay-ms", "100", "--serial", "SIMWEB01"});
-    const auto config = dir.write_file("pdu2mqtt.json", R"({
-  "mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
-                                                            R"("},
-  "pdus": [{"id": "rack", "name": "Rack", "host": "127.0.0.1", "port": )" +
-                                                            std::to_string(pdu->port()) + R"(,
-            "snmp": {"timeout_ms": 300, "retries": 1},
-            "poll_interval_ms": 300, "offline_after_failures": 2, "protected_outlets": [1]}],
-  "http": )" + http_section() + R"(
-})");
+    const auto config = config_builder(broker.port())
+                            .pdu(pdu_builder("rack", pdu->port())
+                                     .name("Rack")
+                                     .snmp_timing(300, 1)
+                                     .poll_interval_ms(300)
+                                     .offline_after_failures(2)
+                                     .protected_outlets({1}))
+                            .http(http_section())
+                            .write(dir);
     bridge.start({PDU2MQTT_BINARY, "run", "--config", config.string(), "--log-level", "debug"});
     ASSERT_TRUE(bridge.wait_for_output("web page on http://", 30s)) << bridge.output();
     port = web_port_from_log(bridge.output());
@@ -52,13 +54,13 @@ class web_api : public ::testing::Test {
         << bridge.output();
   }
 
-  virtual std::string http_section() const { return R"({"listen": "127.0.0.1:0"})"; }
+  virtual json http_section() const { return {{"listen", "127.0.0.1:0"}}; }
 
   std::string state_of(int n) {
-    return snmp_get_value(pdu->endpoint(), "public", outlet_state_oid + std::to_string(n));
+    return snmp_get_value(pdu->endpoint(), "public", oid_at(cp::outlet::state, n));
   }
   int sets_received() {
-    return std::stoi(snmp_get_value(pdu->endpoint(), "public", sets_received_oid));
+    return std::stoi(snmp_get_value(pdu->endpoint(), "public", oid_text(sim_oids::sets_received)));
   }
   static std::function<bool(const json&)> outlet_is(int n, const std::string& state) {
     return [n, state](const json& pdu) {
@@ -162,7 +164,7 @@ TEST_F(web_api, the_page_sees_a_change_when_mqtt_does) {
   const auto from = watch.mark();
   // Switched behind the bridge's back: only polling can see it.
   auto set = run_command({"snmpset", "-v2c", "-c", "private", "-m", "", pdu->endpoint(),
-                          outlet_command_oid + std::string("6"), "i", "2"},
+                          oid_at(cp::outlet::command, 6), "i", "2"},
                          10s);
   ASSERT_EQ(set.exit_code, 0) << all_output(set);
   auto seen = events.wait_for("pdu", outlet_is(6, "OFF"), 10s, mark);
@@ -264,7 +266,7 @@ TEST_F(web_api, probes_and_adds_a_pdu_at_an_ipv6_address) {
       << bridge.output();
   ASSERT_EQ(web_post(port, "/api/pdus/rack-six/outlets/2", "OFF").status, 202);
   EXPECT_TRUE(watch.wait_for_payload("pdu2mqtt/rack-six/outlet/2", "OFF", 10s, from));
-  EXPECT_EQ(snmp_get_value(six.endpoint(), "public", outlet_state_oid + std::string("2")), "2");
+  EXPECT_EQ(snmp_get_value(six.endpoint(), "public", oid_at(cp::outlet::state, 2)), "2");
 }
 
 TEST_F(web_api, an_outage_shows_the_pdu_offline_and_back) {
@@ -311,10 +313,12 @@ TEST_F(web_api, stops_promptly_with_pages_open) {
 
 class web_api_secured : public web_api {
  protected:
-  std::string http_section() const override {
+  json http_section() const override {
     dir.write_file("web.pw", "s3cret-web-pass\n");
-    return R"({"listen": "127.0.0.1:0", "username": "ops", "password_file": ")" +
-           (dir.path() / "web.pw").string() + R"(", "read_only": true})";
+    return {{"listen", "127.0.0.1:0"},
+            {"username", "ops"},
+            {"password_file", (dir.path() / "web.pw").string()},
+            {"read_only", true}};
   }
 };
 
@@ -355,10 +359,9 @@ TEST(web_api_start, a_second_bridge_on_the_same_port_is_refused_not_sharing_it) 
   mosquitto_fixture broker;
   temp_dir dir;
   const auto port = free_tcp_port();
-  const auto config = dir.write_file(
-      "c.json", R"({"mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
-                    R"("}, "pdus": [], "http": {"listen": "127.0.0.1:)" + std::to_string(port) +
-                    R"("}})");
+  const auto config = config_builder(broker.port())
+                          .http({{"listen", "127.0.0.1:" + std::to_string(port)}})
+                          .write(dir, "c.json");
   child_process first({PDU2MQTT_BINARY, "run", "--config", config.string()});
   ASSERT_TRUE(first.wait_for_output("web page on http://", 30s)) << first.output();
   auto second = run_command({PDU2MQTT_BINARY, "run", "--config", config.string()}, 30s);
@@ -380,10 +383,9 @@ TEST(web_api_start, a_port_in_use_stops_the_bridge_with_a_clear_error) {
   socklen_t length = sizeof address;
   ::getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length);
   const auto busy = ntohs(address.sin_port);
-  const auto config = dir.write_file(
-      "c.json", R"({"mqtt": {"url": "mqtt://127.0.0.1:)" + std::to_string(broker.port()) +
-                    R"("}, "pdus": [], "http": {"listen": "127.0.0.1:)" + std::to_string(busy) +
-                    R"("}})");
+  const auto config = config_builder(broker.port())
+                          .http({{"listen", "127.0.0.1:" + std::to_string(busy)}})
+                          .write(dir, "c.json");
   auto r = run_command({PDU2MQTT_BINARY, "run", "--config", config.string()}, 30s);
   ::close(holder);
   EXPECT_EQ(r.exit_code, 1) << all_output(r);

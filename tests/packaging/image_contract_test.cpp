@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "packaging/packaging_support.hpp"
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
 #include "support/process.hpp"
 #include "support/simulator_fixture.hpp"
@@ -49,7 +50,7 @@ TEST(image_contract, bridge_started_like_the_image_reports_healthy_then_unhealth
   const environment env = {
       {"PDU2MQTT_CONFIG", config_path.string()},
       {"PDU2MQTT_STATUS_FILE", status_path.string()},
-      {"PDU2MQTT_MQTT_URL", "mqtt://127.0.0.1:" + std::to_string(broker.port())},
+      {"PDU2MQTT_MQTT_URL", loopback_mqtt_url(broker.port())},
       {"PDU2MQTT_MQTT_USERNAME", ""},
       {"PDU2MQTT_MQTT_PASSWORD", ""},
   };

@@ -23,7 +23,9 @@
 
 #include "ledger.hpp"
 #include "pdu2mqtt/mqtt/link.hpp"
+#include "support/config_builder.hpp"
 #include "support/mosquitto_fixture.hpp"
+#include "support/oid_text.hpp"
 #include "support/process.hpp"
 #include "support/snmpd_fixture.hpp"
 
@@ -410,17 +412,17 @@ void soak_run::stop_pdu(bool kill) {
 }
 
 void soak_run::start_bridge() {
-  const std::string config =
-      fmt::format(R"({{
-  // written by pdu2mqtt_soak
-  "mqtt": {{"url": "mqtt://127.0.0.1:{}", "client_id": "pdu2mqtt-soak-bridge"}},
-  "pdus": [{{"id": "soak", "name": "Soak PDU", "host": "127.0.0.1", "port": {},
-            "snmp": {{"timeout_ms": 300, "retries": 1}},
-            "poll_interval_ms": 500, "protected_outlets": [],
-            "command_timeout_ms": {}}}],
-  "log_level": "{}"
-}})",
-                  broker_->port(), pdu_port_, command_timeout.count(), o_.bridge_log_level);
+  const auto config = test::config_builder(broker_->port())
+                          .heading("written by pdu2mqtt_soak")
+                          .client_id("pdu2mqtt-soak-bridge")
+                          .pdu(test::pdu_builder("soak", pdu_port_)
+                                   .name("Soak PDU")
+                                   .snmp_timing(300, 1)
+                                   .poll_interval_ms(500)
+                                   .protected_outlets({})
+                                   .command_timeout_ms(static_cast<int>(command_timeout.count())))
+                          .log_level(o_.bridge_log_level)
+                          .text();
   const auto path = dir_.write_file("pdu2mqtt.json", config);
   append_file(bridge_log_path_, "===== config " + path.string() + "\n" + config + "\n");
   bridge_.start({o_.binary, "run", "--config", path.string()});
@@ -635,7 +637,7 @@ bool soak_run::check_states(clock::time_point now) {
     std::vector<std::string> args{"-Oqv", "-t", "0.5",
                                   "-r",   "1",  "127.0.0.1:" + std::to_string(pdu_port_)};
     for (int n = first; n <= last; ++n) {
-      args.push_back("1.3.6.1.4.1.3808.1.1.3.3.5.1.1.4." + std::to_string(n));
+      args.push_back(test::oid_at(cyberpower::outlet::state, n));
     }
     const auto got = test::net_snmp_tool("snmpget", "public", std::move(args), 5s);
     std::istringstream lines(got.stdout_text);

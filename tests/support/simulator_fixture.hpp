@@ -32,11 +32,6 @@ class simulator_fixture {
   child_process process_;
 };
 
-// "<column>.<row>": a table cell's OID, as net-snmp's tools take it.
-inline std::string oid_at(const char* column, int row) {
-  return std::string(column) + "." + std::to_string(row);
-}
-
 // Everything a tool printed, for assertions on messages that may go to either stream.
 inline std::string all_output(const command_result& r) {
   return r.stdout_text + r.stderr_text;

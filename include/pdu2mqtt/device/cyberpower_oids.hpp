@@ -20,6 +20,8 @@ inline const oid name{1, 3, 6, 1, 2, 1, 1, 5, 0};
 inline const oid location{1, 3, 6, 1, 2, 1, 1, 6, 0};
 }  // namespace system
 
+// The CyberPower enterprise: every OID below is under it (a walk of all a PDU serves).
+inline const oid enterprise{1, 3, 6, 1, 4, 1, 3808};
 // ePDU (legacy tables): products.hardware.ePDU = .1.3.6.1.4.1.3808.1.1.3
 inline const oid epdu{1, 3, 6, 1, 4, 1, 3808, 1, 1, 3};
 // ePDU2 (daisy-chain aware tables) = .1.3.6.1.4.1.3808.1.1.6; sysObjectID of newer units.
