@@ -55,7 +55,7 @@ std::string bridge_config(std::uint16_t broker_port, const std::vector<pdu_spec>
 
 mqtt_client::mqtt_client(std::uint16_t broker_port, const std::string& filter) {
   mqtt::link_options o;
-  o.url = test::loopback_mqtt_url(broker_port);
+  o.broker = *mqtt::parse_broker_url(test::loopback_mqtt_url(broker_port));
   o.client_id = fmt::format("pdu2mqtt-bench-client-{}", ::getpid());
   link_ = std::make_unique<mqtt::link>(io_.get_executor(), o);
   link_->on_connection([this](bool up) { connected_ = up; });

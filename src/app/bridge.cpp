@@ -40,23 +40,15 @@ std::string amps(double a) {
 }
 
 mqtt::link_options link_options_from(const mqtt_config& c, const topics::layout& layout) {
-  mqtt::link_options o;
-  o.url = c.broker.uri();
-  o.client_id = c.client_id;
-  o.username = c.username;
-  o.password = c.password;
-  o.keepalive = c.keepalive;
-  o.version = c.protocol == mqtt_protocol::v5       ? mqtt::protocol::v5
-              : c.protocol == mqtt_protocol::v3_1_1 ? mqtt::protocol::v3_1_1
-                                                    : mqtt::protocol::automatic;
-  o.tls.ca_file = c.tls.ca_file;
-  o.tls.cert_file = c.tls.cert_file;
-  o.tls.key_file = c.tls.key_file;
-  o.tls.key_password = c.tls.key_password;
-  o.tls.verify_hostname = c.tls.verify_hostname;
-  o.will_topic = layout.bridge_state();
-  o.will_payload = std::string(offline_payload);
-  return o;
+  return {.broker = c.broker,
+          .client_id = c.client_id,
+          .username = c.username,
+          .password = c.password,
+          .version = c.protocol,
+          .tls = c.tls,
+          .keepalive = c.keepalive,
+          .will_topic = layout.bridge_state(),
+          .will_payload = std::string(offline_payload)};
 }
 
 ha::pdu_entry entry_from(const pdu_config& c) {
@@ -74,8 +66,7 @@ ha::discovery_settings discovery_from(const mqtt_config& c, const topics::layout
   ha::discovery_settings s;
   s.discovery_prefix = c.discovery_prefix;
   s.layout = layout;
-  s.mode = c.discovery_mode == discovery_style::device ? ha::discovery_mode::device
-                                                       : ha::discovery_mode::entity;
+  s.mode = c.discovery_mode;
   s.origin_sw_version = version_string;
   s.status_topic = c.discovery_prefix + "/status";
   return s;

@@ -18,8 +18,8 @@ namespace pdu2mqtt::app {
 namespace {
 
 // spdlog's own names ("warning", "error"), plus the short "warn" that from_str also accepts.
-const std::vector<std::string> log_level_names{"trace",   "debug", "info",     "warn",
-                                               "warning", "error", "critical", "off"};
+const std::vector<std::string> spdlog_level_names{"trace",   "debug", "info",     "warn",
+                                                  "warning", "error", "critical", "off"};
 
 }  // namespace
 
@@ -35,16 +35,19 @@ int run_cli(int argc, char** argv) {
   // Global options may also follow the subcommand: `pdu2mqtt probe HOST --log-level debug`.
   app.fallthrough();
   app.add_option("--log-level", "Log verbosity on stderr (default info)")
-      ->check(CLI::IsMember(log_level_names))
+      ->check(CLI::IsMember(spdlog_level_names))
       ->envname("PDU2MQTT_LOG_LEVEL")
       // Option callbacks run before the subcommand's callback, so the level is in force for
       // all of the command's work.
       ->each([](const std::string& name) { spdlog::set_level(spdlog::level::from_str(name)); });
+  std::vector<std::string> log_formats;
+  for (const auto& [name, format] : log_format_names)
+    log_formats.emplace_back(name);
   app.add_option("--log-format", "Log lines as text (default) or json, one object per line")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->check(CLI::IsMember(log_formats))
       ->envname("PDU2MQTT_LOG_FORMAT")
       ->each([](const std::string& name) {
-        log_to_stderr(name == "json" ? log_format::json : log_format::text);
+        log_to_stderr(value_named(log_format_names, name).value_or(log_format::text));
       });
   app.add_flag_callback(
       "--print-config-example",

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "pdu2mqtt/common/ascii.hpp"
+#include "pdu2mqtt/common/json_quoted.hpp"
 #include "pdu2mqtt/common/slug.hpp"
 #include "pdu2mqtt/topics/layout.hpp"
 
@@ -52,41 +53,6 @@ struct config_failure {
 [[noreturn]] void fail(std::string path, std::string message,
                        config_errc code = config_errc::invalid) {
   throw config_failure{code, std::move(path), std::move(message)};
-}
-
-bool is_continuation_byte(char c) {
-  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
-}
-
-bool has_control_character(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7F;
-  });
-}
-
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return pdu2mqtt::ascii_lower(c); });
-  return out;
-}
-
-// A JSON string literal in ASCII (escapes for the rest), at most max_bytes of the original:
-// one safe line whatever the file or the environment held.
-std::string json_quoted(std::string_view text, std::size_t max_bytes = 40) {
-  bool cut = false;
-  if (text.size() > max_bytes) {
-    std::size_t end = max_bytes;
-    while (end > 0 && is_continuation_byte(text[end]))
-      --end;
-    text = text.substr(0, end);
-    cut = true;
-  }
-  std::string out =
-      ordered_json(std::string(text)).dump(-1, ' ', true, ordered_json::error_handler_t::replace);
-  if (cut) out.insert(out.size() - 1, "…");
-  return out;
 }
 
 std::string type_name(const ordered_json& v) {
@@ -208,7 +174,7 @@ std::string line_and_column(std::string_view text, std::size_t byte) {
     if (text[i] == '\n') {
       ++line;
       column = 1;
-    } else if (!is_continuation_byte(text[i])) {
+    } else if (!is_utf8_continuation_byte(text[i])) {
       ++column;
     }
   }
@@ -399,25 +365,6 @@ std::string unknown_key_message(std::string_view key, key_list known) {
   return "unknown key (known here: " + list + ")";
 }
 
-constexpr std::pair<std::string_view, log_level> log_level_names[] = {
-    {"trace", log_level::trace}, {"debug", log_level::debug}, {"info", log_level::info},
-    {"warn", log_level::warn},   {"error", log_level::error}, {"off", log_level::off}};
-constexpr std::pair<std::string_view, log_format> log_format_names[] = {{"text", log_format::text},
-                                                                        {"json", log_format::json}};
-constexpr std::pair<std::string_view, mqtt_protocol> mqtt_protocol_names[] = {
-    {"auto", mqtt_protocol::automatic}, {"5", mqtt_protocol::v5}, {"3.1.1", mqtt_protocol::v3_1_1}};
-constexpr std::pair<std::string_view, discovery_style> discovery_style_names[] = {
-    {"device", discovery_style::device}, {"entity", discovery_style::entity}};
-constexpr std::pair<std::string_view, snmp::version> snmp_version_names[] = {
-    {"1", snmp::version::v1}, {"2c", snmp::version::v2c}, {"3", snmp::version::v3}};
-template <class T, std::size_t N>
-std::string_view name_of(T value, const std::pair<std::string_view, T> (&names)[N]) {
-  for (const auto& [name, v] : names) {
-    if (v == value) return name;
-  }
-  return "?";
-}
-
 std::string env_pdu_variable(std::string_view pdu_id, std::string_view suffix) {
   std::string name = "PDU2MQTT_PDU_";
   for (const char c : pdu_id) {
@@ -584,8 +531,8 @@ class validator {
     return s;
   }
 
-  static broker_address require_broker(const std::string& url, const std::string& path) {
-    auto parsed = parse_broker_url(url);
+  static mqtt::broker_address require_broker(const std::string& url, const std::string& path) {
+    auto parsed = mqtt::parse_broker_url(url);
     if (!parsed) {
       // A URL with user:password@ must not be repeated, so no "(got ...)" for those.
       const bool may_echo = url.find('@') == std::string::npos;
@@ -642,17 +589,17 @@ class validator {
     } else if (key == "discovery") {
       m.discovery = require_bool(v, p);
     } else if (key == "discovery_mode") {
-      m.discovery_mode = require_choice(v, p, discovery_style_names);
+      m.discovery_mode = require_choice(v, p, ha::discovery_mode_names);
     } else if (key == "retain_state") {
       m.retain_state = require_bool(v, p);
     } else if (key == "protocol") {
-      m.protocol = require_choice(v, p, mqtt_protocol_names);
+      m.protocol = require_choice(v, p, mqtt::protocol_names);
     } else if (key == "tls") {
       read_mqtt_tls(v, p, m.tls);
     }
   }
 
-  void read_mqtt_tls(const ordered_json& value, const std::string& path, mqtt_tls_config& t) {
+  void read_mqtt_tls(const ordered_json& value, const std::string& path, mqtt::tls_options& t) {
     require_object(value, path);
     for_each_key(value, path, mqtt_tls_keys, [&](const auto& key, const auto& v, const auto& p) {
       if (key == "verify_hostname") {
@@ -935,7 +882,7 @@ class validator {
         fail(p, "must be the string \"1\", \"2c\" or \"3\" (got " + v.dump() + ": write \"" +
                     (n == 2 ? std::string("2c") : std::to_string(n)) + "\")");
       }
-      s.version = require_choice(v, p, snmp_version_names);
+      s.version = require_choice(v, p, snmp::version_names);
     } else if (key == "user") {
       s.user.name = require_text(v, p, snmp::v3::max_user_name_length);
     } else if (key == "auth_protocol") {
@@ -1166,115 +1113,6 @@ const std::error_category& config_category() noexcept {
   return category;
 }
 
-std::string broker_address::uri() const {
-  const bool bracket = host.find(':') != std::string::npos;
-  return std::string(tls ? "ssl://" : "tcp://") + (bracket ? "[" + host + "]" : host) + ":" +
-         std::to_string(port);
-}
-
-result<broker_address> parse_broker_url(std::string_view url) {
-  const auto invalid = [](std::string detail) {
-    return result<broker_address>(config_errc::invalid, std::move(detail));
-  };
-  constexpr std::string_view schemes_hint = "use mqtt://, mqtts://, tcp:// or ssl://";
-  const auto separator = url.find("://");
-  if (separator == std::string_view::npos) {
-    return invalid("must start with mqtt://host or mqtts://host (also tcp://, ssl://)");
-  }
-  const std::string scheme = ascii_lower(url.substr(0, separator));
-  broker_address out;
-  if (scheme == "mqtt" || scheme == "tcp") {
-    out.tls = false;
-    out.port = 1883;
-  } else if (scheme == "mqtts" || scheme == "ssl") {
-    out.tls = true;
-    out.port = 8883;
-  } else {
-    return invalid("scheme " + json_quoted(scheme, 16) +
-                   " is not supported: " + std::string(schemes_hint));
-  }
-  std::string_view rest = url.substr(separator + 3);
-  const auto authority_end = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, authority_end);
-  if (authority_end != std::string_view::npos && rest.substr(authority_end) != "/") {
-    return invalid("must not have a path, query or fragment");
-  }
-  if (authority.find('@') != std::string_view::npos) {
-    return invalid("must not contain credentials: use mqtt.username and mqtt.password_file");
-  }
-  std::string_view port_text;
-  bool has_port = false;
-  if (authority.starts_with('[')) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return invalid("has an unterminated [IPv6] address");
-    out.host = std::string(authority.substr(1, close - 1));
-    const auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return invalid("has text after the ] of the IPv6 address");
-      port_text = after.substr(1);
-      has_port = true;
-    }
-  } else {
-    const auto colon = authority.find(':');
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      has_port = true;
-    }
-  }
-  if (out.host.empty()) return invalid("has an empty host");
-  if (has_control_character(out.host) || out.host.find_first_of(" []") != std::string::npos) {
-    return invalid("has an invalid host");
-  }
-  if (has_port) {
-    const bool digits = !port_text.empty() && port_text.size() <= 5 &&
-                        std::all_of(port_text.begin(), port_text.end(),
-                                    [](char c) { return c >= '0' && c <= '9'; });
-    const long port = digits ? std::stol(std::string(port_text)) : 0;
-    if (port < 1 || port > 65535) return invalid("port must be an integer from 1 to 65535");
-    out.port = static_cast<std::uint16_t>(port);
-  }
-  return out;
-}
-
-std::string_view to_string(log_level l) noexcept {
-  switch (l) {
-    case log_level::trace:
-      return "trace";
-    case log_level::debug:
-      return "debug";
-    case log_level::info:
-      return "info";
-    case log_level::warn:
-      return "warn";
-    case log_level::error:
-      return "error";
-    case log_level::off:
-      return "off";
-  }
-  return "info";
-}
-
-std::string_view to_string(log_format f) noexcept {
-  return f == log_format::json ? "json" : "text";
-}
-
-std::string_view to_string(mqtt_protocol p) noexcept {
-  switch (p) {
-    case mqtt_protocol::v5:
-      return "5";
-    case mqtt_protocol::v3_1_1:
-      return "3.1.1";
-    case mqtt_protocol::automatic:
-      break;
-  }
-  return "auto";
-}
-
-std::string_view to_string(discovery_style d) noexcept {
-  return d == discovery_style::entity ? "entity" : "device";
-}
-
 environment process_environment() {
   return [](std::string_view name) -> std::optional<std::string> {
     const char* value = std::getenv(std::string(name).c_str());
@@ -1373,17 +1211,14 @@ std::string secret(const std::string& s) {
 }
 
 nlohmann::json redacted_snmp(const snmp_config& s) {
-  nlohmann::json out = {{"version", name_of(s.version, snmp_version_names)}};
+  nlohmann::json out = {{"version", name_in(snmp::version_names, s.version)}};
   if (s.version == snmp::version::v3) {
     out["user"] = s.user.name;
-    // (Spelled here: the config, fuzzed alone, links none of the USM code.)
-    out["security_level"] = s.user.priv != snmp::v3::priv_protocol::none   ? "authPriv"
-                            : s.user.auth != snmp::v3::auth_protocol::none ? "authNoPriv"
-                                                                           : "noAuthNoPriv";
-    out["auth_protocol"] = name_of(s.user.auth, snmp::v3::auth_protocol_names);
+    out["security_level"] = to_string(s.user.level());
+    out["auth_protocol"] = to_string(s.user.auth);
     out["auth_password"] = secret(s.user.auth_password);
     out["auth_password_file"] = s.auth_password_file;
-    out["priv_protocol"] = name_of(s.user.priv, snmp::v3::priv_protocol_names);
+    out["priv_protocol"] = to_string(s.user.priv);
     out["priv_password"] = secret(s.user.priv_password);
     out["priv_password_file"] = s.priv_password_file;
     out["context"] = s.user.context_name;

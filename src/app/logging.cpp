@@ -7,6 +7,8 @@
 #include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
 
 namespace pdu2mqtt::app {
 
@@ -27,24 +29,19 @@ std::string utc_timestamp(spdlog::log_clock::time_point t) {
   return text;
 }
 
-// spdlog's short names are "warning"/"error"; log shippers expect "warn"/"error".
-const char* level_name(spdlog::level::level_enum l) {
-  switch (l) {
-    case spdlog::level::trace:
-      return "trace";
-    case spdlog::level::debug:
-      return "debug";
-    case spdlog::level::info:
-      return "info";
-    case spdlog::level::warn:
-      return "warn";
-    case spdlog::level::err:
-      return "error";
-    case spdlog::level::critical:
-      return "critical";
-    default:
-      return "off";
+// Our levels as spdlog numbers them (its "critical" has no name in the config).
+constexpr std::pair<log_level, spdlog::level::level_enum> spdlog_levels[] = {
+    {log_level::trace, spdlog::level::trace}, {log_level::debug, spdlog::level::debug},
+    {log_level::info, spdlog::level::info},   {log_level::warn, spdlog::level::warn},
+    {log_level::error, spdlog::level::err},   {log_level::off, spdlog::level::off}};
+
+// Our names ("warn", not spdlog's "warning"): log shippers expect them.
+std::string level_name(spdlog::level::level_enum l) {
+  if (l == spdlog::level::critical) return "critical";
+  for (const auto& [ours, theirs] : spdlog_levels) {
+    if (theirs == l) return std::string(to_string(ours));
   }
+  return "off";
 }
 
 class json_log_formatter final : public spdlog::formatter {
@@ -85,19 +82,8 @@ void log_to_stderr(log_format format) {
 }
 
 void set_log_level(log_level level) {
-  switch (level) {
-    case log_level::trace:
-      return spdlog::set_level(spdlog::level::trace);
-    case log_level::debug:
-      return spdlog::set_level(spdlog::level::debug);
-    case log_level::info:
-      return spdlog::set_level(spdlog::level::info);
-    case log_level::warn:
-      return spdlog::set_level(spdlog::level::warn);
-    case log_level::error:
-      return spdlog::set_level(spdlog::level::err);
-    case log_level::off:
-      return spdlog::set_level(spdlog::level::off);
+  for (const auto& [ours, theirs] : spdlog_levels) {
+    if (ours == level) spdlog::set_level(theirs);
   }
 }
 

@@ -31,8 +31,11 @@ void snmp_cli_options::add_to(CLI::App& cmd, const std::string& default_communit
   community = default_community;
   cmd.add_option("host", host, "PDU address: HOST[:PORT] (default port 161)")->required();
   cmd.add_option("-c,--community", community, "SNMP community")->capture_default_str();
+  std::vector<std::string> versions;
+  for (const auto& [name, v] : snmp::version_names)
+    versions.emplace_back(name);
   cmd.add_option("-v,--snmp-version", version, "SNMP version: 1, 2c or 3")
-      ->check(CLI::IsMember({"1", "2c", "3"}))
+      ->check(CLI::IsMember(versions))
       ->capture_default_str();
   v3.add_to(cmd, "-u,--user");
   cmd.add_option("--timeout-ms", timeout_ms, "timeout per attempt")
@@ -163,9 +166,7 @@ result<snmp::target> make_target(const snmp_cli_options& options) {
   if (!endpoint) return endpoint.err();
   snmp::target t;
   t.endpoint = *endpoint;
-  t.version = options.version == "1"   ? snmp::version::v1
-              : options.version == "3" ? snmp::version::v3
-                                       : snmp::version::v2c;
+  t.version = value_named(snmp::version_names, options.version).value_or(snmp::version::v2c);
   if (t.version == snmp::version::v3) {
     auto user = options.v3.make_user();
     if (!user) return user.err();

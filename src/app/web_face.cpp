@@ -6,8 +6,8 @@
 #include <asio/redirect_error.hpp>
 
 #include "pdu2mqtt/common/ascii.hpp"
-#include "pdu2mqtt/topics/layout.hpp"
 #include "pdu2mqtt/device/reader.hpp"
+#include "pdu2mqtt/topics/layout.hpp"
 #include "pdu2mqtt/version.hpp"
 
 namespace pdu2mqtt::app {
@@ -15,17 +15,6 @@ namespace pdu2mqtt::app {
 using nlohmann::json;
 
 namespace {
-
-web::server_settings server_settings_from(const http_config& c) {
-  web::server_settings s;
-  s.host = c.host;
-  s.port = c.port;
-  s.username = c.username;
-  s.password = c.password;
-  s.read_only = c.read_only;
-  s.allowed_hosts = c.allowed_hosts;
-  return s;
-}
 
 json bridge_view(const bridge& b) {
   return {{"version", version_string},
@@ -124,7 +113,7 @@ result<std::uint16_t> web_face::start() {
   bridge_->observe(std::move(events));
   hub_->set_bridge(bridge_view(*bridge_));
 
-  server_ = std::make_unique<web::server>(server_settings_from(config_), hub_, make_backend());
+  server_ = std::make_unique<web::server>(web::server_settings(config_), hub_, make_backend());
   auto port = server_->start();
   if (!port) return port;
   const bool loopback = asio::ip::make_address(config_.host).is_loopback();

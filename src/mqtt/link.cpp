@@ -6,11 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
 #include <exception>
 #include <functional>
 #include <map>
-#include <stdexcept>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -33,64 +31,6 @@ constexpr std::chrono::milliseconds tls_probe_timeout{3000};
 constexpr int max_queued_publishes = 1 << 20;
 // MQTT 5 3.2.2.3.3: a CONNACK without Receive Maximum means 65535.
 constexpr std::size_t default_receive_maximum = 65535;
-
-struct scheme_mapping {
-  std::string_view ours;
-  std::string_view paho;
-  std::string_view default_port;
-};
-
-// Paho C speaks tcp:// and ssl://; mqtt:// and mqtts:// are the names users know (and the
-// IANA-registered ports 1883 and 8883).
-constexpr scheme_mapping schemes[] = {
-    {"mqtt", "tcp", "1883"},
-    {"tcp", "tcp", "1883"},
-    {"mqtts", "ssl", "8883"},
-    {"ssl", "ssl", "8883"},
-};
-
-struct server_address {
-  std::string uri;   // as Paho takes it
-  std::string host;  // as in the URL, an IPv6 address with its brackets
-  bool tls = false;
-  std::uint16_t port = 0;
-};
-
-server_address paho_address(const std::string& url) {
-  const auto separator = url.find("://");
-  if (separator == std::string::npos) {
-    throw std::invalid_argument("MQTT URL \"" + url + "\" has no scheme (mqtt:// or mqtts://)");
-  }
-  const std::string_view scheme = std::string_view(url).substr(0, separator);
-  const auto* mapping = std::find_if(std::begin(schemes), std::end(schemes),
-                                     [&](const scheme_mapping& m) { return m.ours == scheme; });
-  if (mapping == std::end(schemes)) {
-    throw std::invalid_argument("MQTT URL \"" + url + "\": unsupported scheme \"" +
-                                std::string(scheme) + "\" (mqtt:// or mqtts://)");
-  }
-  std::string authority = url.substr(separator + 3);
-  if (!authority.empty() && authority.back() == '/') authority.pop_back();
-  if (authority.empty() || authority.find('/') != std::string::npos) {
-    throw std::invalid_argument("MQTT URL \"" + url + "\" needs host[:port] and no path");
-  }
-  // "[v6]:port" keeps its colons inside the brackets.
-  const auto host_end = authority.front() == '[' ? authority.find(']') : 0;
-  if (host_end == std::string::npos) {
-    throw std::invalid_argument("MQTT URL \"" + url + "\": unterminated [IPv6] host");
-  }
-  if (authority.find(':', host_end) == std::string::npos) {
-    authority += ':';
-    authority += mapping->default_port;
-  }
-  unsigned port = 0;
-  const auto digits = std::string_view(authority).substr(authority.rfind(':') + 1);
-  if (std::from_chars(digits.data(), digits.data() + digits.size(), port).ec != std::errc{} ||
-      port == 0 || port > 65535) {
-    throw std::invalid_argument("MQTT URL \"" + url + "\": the port must be 1 to 65535");
-  }
-  return {std::string(mapping->paho) + "://" + authority, authority.substr(0, authority.rfind(':')),
-          mapping->paho == "ssl", static_cast<std::uint16_t>(port)};
-}
 
 // CONNACK return codes of MQTT 3.1.1 (3.2.2.3) and the reason codes 0x80 and up of MQTT 5
 // (3.2.2.2): a refused CONNECT. 1 and 0x84 also arrive on an MQTT 5 connection (a broker that
@@ -159,15 +99,7 @@ std::string connect_failure(int rc) {
 }
 
 constexpr std::string_view version_name(int mqtt_version) {
-  return mqtt_version == MQTTVERSION_5 ? "5" : "3.1.1";
-}
-
-// A user:password@ prefix would be a secret in the log.
-std::string loggable_url(const std::string& url) {
-  const auto at = url.find('@');
-  const auto separator = url.find("://");
-  if (at == std::string::npos || separator == std::string::npos) return url;
-  return url.substr(0, separator + 3) + "***@" + url.substr(at + 1);
+  return to_string(mqtt_version == MQTTVERSION_5 ? protocol::v5 : protocol::v3_1_1);
 }
 
 // Everything the link owns. It lives in a shared_ptr so that work posted from Paho's threads
@@ -179,7 +111,6 @@ class link_state : public std::enable_shared_from_this<link_state> {
   link_state(asio::any_io_executor executor, link_options options)
       : executor_(std::move(executor)),
         options_(std::move(options)),
-        address_(paho_address(options_.url)),
         backoff_(options_.min_backoff),
         timer_(executor_) {}
 
@@ -202,8 +133,8 @@ class link_state : public std::enable_shared_from_this<link_state> {
     // or not (default 100): a bridge with 1000 PDUs publishes some 30 000 states and
     // discovery messages in its first second, and most would be dropped.
     client_ = std::make_unique<paho::async_client>(
-        address_.uri, options_.client_id, paho::create_options(mqtt_version_, max_queued_publishes),
-        nullptr);
+        options_.broker.uri(), options_.client_id,
+        paho::create_options(mqtt_version_, max_queued_publishes), nullptr);
     const poster post = paho_side_;
     client_->set_connected_handler([post](const std::string&) {
       never_throw([&] { post([](link_state& self) { self.on_connected(); }); });
@@ -249,7 +180,7 @@ class link_state : public std::enable_shared_from_this<link_state> {
     }
     if (!options_.username.empty()) connect_options_.set_user_name(options_.username);
     if (!options_.password.empty()) connect_options_.set_password(options_.password);
-    if (address_.tls) connect_options_.set_ssl(make_ssl_options());
+    if (options_.broker.tls) connect_options_.set_ssl(make_ssl_options());
   }
 
   // Paho C refuses an ssl:// connect without SSL options. The broker's certificate is always
@@ -279,16 +210,15 @@ class link_state : public std::enable_shared_from_this<link_state> {
     // A started link is outstanding work, like a pending read on a socket: the io_context's
     // run() keeps waiting for broker events until stop().
     work_ = asio::prefer(executor_, asio::execution::outstanding_work.tracked);
-    spdlog::info("MQTT: connecting to {} as \"{}\" ({})", loggable_url(options_.url),
-                 options_.client_id,
+    spdlog::info("MQTT: connecting to {} as \"{}\" ({})", options_.broker.url(), options_.client_id,
                  options_.version == protocol::automatic
                      ? std::string("MQTT 5, or 3.1.1 if the broker refuses 5")
                      : "MQTT " + std::string(version_name(mqtt_version_)));
-    if (address_.tls && !options_.tls.verify_hostname) {
+    if (options_.broker.tls && !options_.tls.verify_hostname) {
       spdlog::warn(
           "MQTT: TLS host name verification is off: any certificate signed by a trusted CA is "
           "accepted for {}, so whoever holds one can pose as the broker",
-          address_.host);
+          options_.broker.host);
     }
     connect();
   }
@@ -311,7 +241,7 @@ class link_state : public std::enable_shared_from_this<link_state> {
       // After a DISCONNECT the broker discards the will (MQTT 3.1.1 3.1.2.5).
       const auto token = client_->disconnect(0);
       if (token->wait_for(disconnect_slack)) {
-        spdlog::info("MQTT: disconnected from {}", loggable_url(options_.url));
+        spdlog::info("MQTT: disconnected from {}", options_.broker.url());
       } else {
         spdlog::warn("MQTT: DISCONNECT not confirmed within {} ms; closing anyway",
                      disconnect_slack.count());
@@ -481,8 +411,7 @@ class link_state : public std::enable_shared_from_this<link_state> {
       client_->connect(connect_options_, nullptr, connect_listener_);
     } catch (const paho::exception& ex) {
       connecting_ = false;
-      spdlog::warn("MQTT: cannot start connecting to {}: {}", loggable_url(options_.url),
-                   ex.what());
+      spdlog::warn("MQTT: cannot start connecting to {}: {}", options_.broker.url(), ex.what());
       schedule_reconnect();
     }
   }
@@ -504,10 +433,10 @@ class link_state : public std::enable_shared_from_this<link_state> {
     backoff_ = options_.min_backoff;
     ++stats_.connects;
     protocol_in_use_ = version_name(mqtt_version_);
-    spdlog::info("MQTT: connected to {} as \"{}\" (MQTT {}{})", loggable_url(options_.url),
-                 options_.client_id, protocol_in_use_, address_.tls ? ", TLS" : "");
-    if (disable_nagle_to_port(address_.port) == 0) {
-      spdlog::debug("MQTT: no socket to port {} found to set TCP_NODELAY on", address_.port);
+    spdlog::info("MQTT: connected to {} as \"{}\" (MQTT {}{})", options_.broker.url(),
+                 options_.client_id, protocol_in_use_, options_.broker.tls ? ", TLS" : "");
+    if (disable_nagle_to_port(options_.broker.port) == 0) {
+      spdlog::debug("MQTT: no socket to port {} found to set TCP_NODELAY on", options_.broker.port);
     }
     // Held messages older than the max age are news no one waits for any more.
     stats_.dropped_while_offline += outbox_.drop_events_queued_before(
@@ -599,24 +528,21 @@ class link_state : public std::enable_shared_from_this<link_state> {
         refuses_protocol_version(rc)) {
       // Said once: from now on this link speaks 3.1.1 (until the bridge restarts).
       spdlog::info("MQTT: {} refused MQTT 5 ({}); using MQTT 3.1.1 from now on",
-                   loggable_url(options_.url), connect_failure(rc));
+                   options_.broker.url(), connect_failure(rc));
       mqtt_version_ = MQTTVERSION_3_1_1;
       make_client();
       // Not an outage: the broker answered, so the next attempt goes out at once.
       connect();
       return;
     }
-    if (address_.tls && rc < 0) {
+    if (options_.broker.tls && rc < 0) {
       // Paho says "TCP/TLS connect failure" whatever went wrong; one handshake of our own finds
       // out what (certificate, host name, unreachable) before the retry is announced.
-      auto host = address_.host;
-      if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-      cancel_probe_ =
-          detail::async_probe_tls(executor_, {host, address_.port, options_.tls}, tls_probe_timeout,
-                                  [weak = weak_from_this(), rc](std::string why) {
-                                    if (const auto self = weak.lock())
-                                      self->announce_retry(rc, why);
-                                  });
+      cancel_probe_ = detail::async_probe_tls(
+          executor_, {options_.broker.host, options_.broker.port, options_.tls}, tls_probe_timeout,
+          [weak = weak_from_this(), rc](std::string why) {
+            if (const auto self = weak.lock()) self->announce_retry(rc, why);
+          });
       return;
     }
     announce_retry(rc, {});
@@ -627,8 +553,8 @@ class link_state : public std::enable_shared_from_this<link_state> {
     cancel_probe_ = nullptr;
     if (stopped_) return;
     const std::string why = probe_found.empty() ? connect_failure(rc) : probe_found;
-    spdlog::warn("MQTT: cannot connect to {}: {}; retrying in {} ms", loggable_url(options_.url),
-                 why, backoff_.count());
+    spdlog::warn("MQTT: cannot connect to {}: {}; retrying in {} ms", options_.broker.url(), why,
+                 backoff_.count());
     schedule_reconnect();
   }
 
@@ -639,8 +565,8 @@ class link_state : public std::enable_shared_from_this<link_state> {
     // Paho fails what was in flight when the clean session starts; none of it is counted.
     in_flight_.clear();
     stats_.dropped_while_offline += outbox_.drop_retained();
-    spdlog::warn("MQTT: connection to {} lost{}{}; reconnecting in {} ms",
-                 loggable_url(options_.url), cause.empty() ? "" : ": ", cause, backoff_.count());
+    spdlog::warn("MQTT: connection to {} lost{}{}; reconnecting in {} ms", options_.broker.url(),
+                 cause.empty() ? "" : ": ", cause, backoff_.count());
     schedule_reconnect();
     if (connection_handler_) connection_handler_(false);
   }
@@ -663,7 +589,6 @@ class link_state : public std::enable_shared_from_this<link_state> {
   asio::any_io_executor executor_;
   asio::any_io_executor work_;
   link_options options_;
-  server_address address_;
   std::chrono::milliseconds backoff_;
   asio::steady_timer timer_;
   std::map<std::string, int> subscriptions_;

@@ -221,14 +221,6 @@ const EVP_CIPHER* fetched_cipher(priv_protocol priv) noexcept {
 
 namespace {
 
-template <class T, std::size_t N>
-std::string_view name_in(const std::pair<std::string_view, T> (&names)[N], T value) noexcept {
-  for (const auto& [name, v] : names) {
-    if (v == value) return name;
-  }
-  return "unknown";
-}
-
 // The names, then the other spellings people write (case-insensitive).
 template <class T, std::size_t N, std::size_t M>
 std::optional<T> parse_name(const std::pair<std::string_view, T> (&names)[N],
@@ -245,26 +237,6 @@ std::optional<T> parse_name(const std::pair<std::string_view, T> (&names)[N],
 
 }  // namespace
 
-std::string_view to_string(auth_protocol p) noexcept {
-  return name_in(auth_protocol_names, p);
-}
-
-std::string_view to_string(priv_protocol p) noexcept {
-  return name_in(priv_protocol_names, p);
-}
-
-std::string_view to_string(security_level l) noexcept {
-  switch (l) {
-    case security_level::no_auth_no_priv:
-      return "noAuthNoPriv";
-    case security_level::auth_no_priv:
-      return "authNoPriv";
-    case security_level::auth_priv:
-      return "authPriv";
-  }
-  return "unknown";
-}
-
 std::optional<auth_protocol> parse_auth_protocol(std::string_view text) noexcept {
   static constexpr std::pair<std::string_view, auth_protocol> aliases[] = {
       {"SHA1", auth_protocol::sha1},     {"SHA-1", auth_protocol::sha1},
@@ -280,11 +252,6 @@ std::optional<priv_protocol> parse_priv_protocol(std::string_view text) noexcept
       {"AES192", priv_protocol::aes192},
       {"AES256", priv_protocol::aes256}};
   return parse_name(priv_protocol_names, aliases, text);
-}
-
-security_level user::level() const noexcept {
-  if (auth == auth_protocol::none) return security_level::no_auth_no_priv;
-  return priv == priv_protocol::none ? security_level::auth_no_priv : security_level::auth_priv;
 }
 
 bytes password_to_key(auth_protocol auth, std::string_view password) {

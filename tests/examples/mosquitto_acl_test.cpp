@@ -41,7 +41,9 @@ class mosquitto_acl_example : public ::testing::Test {
 
   std::unique_ptr<mqtt_observer> connect_as(const std::string& user) {
     auto client = std::make_unique<mqtt_observer>(
-        mqtt::link_options{.url = broker->uri(), .username = user, .password = password_of(user)},
+        mqtt::link_options{.broker = *mqtt::parse_broker_url(broker->uri()),
+                           .username = user,
+                           .password = password_of(user)},
         "#");
     EXPECT_TRUE(client->wait_connected()) << user << ": " << broker->process().output();
     return client;
@@ -96,8 +98,9 @@ TEST_F(mosquitto_acl_example, only_the_bridge_and_home_assistant_reach_the_comma
 TEST_F(mosquitto_acl_example, wrong_password_and_anonymous_clients_are_refused) {
   mqtt_observer anonymous(broker->uri());
   EXPECT_FALSE(anonymous.wait_connected(1500ms));
-  mqtt_observer wrong(mqtt::link_options{
-      .url = broker->uri(), .username = "homeassistant", .password = "not-the-password"});
+  mqtt_observer wrong(mqtt::link_options{.broker = *mqtt::parse_broker_url(broker->uri()),
+                                         .username = "homeassistant",
+                                         .password = "not-the-password"});
   EXPECT_FALSE(wrong.wait_connected(1500ms));
 }
 

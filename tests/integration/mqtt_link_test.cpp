@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,9 +50,17 @@ std::chrono::milliseconds elapsed_since(clock_type::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - start);
 }
 
+// The link takes a parsed address; a URL that parse_broker_url refuses is std::invalid_argument
+// here, before any link exists.
+broker_address broker_at(const std::string& url) {
+  auto parsed = parse_broker_url(url);
+  if (!parsed) throw std::invalid_argument("MQTT URL \"" + url + "\": " + parsed.err().detail);
+  return *parsed;
+}
+
 link_options options_for(const std::string& url, const std::string& client_id) {
   link_options options;
-  options.url = url;
+  options.broker = broker_at(url);
   options.client_id = client_id;
   options.keepalive = 5s;
   options.min_backoff = 100ms;

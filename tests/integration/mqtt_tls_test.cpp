@@ -144,7 +144,7 @@ class mqtt_tls : public ::testing::Test {
 
   link_options options(std::size_t listener, const std::string& client_id) const {
     link_options o;
-    o.url = tls_url(listener);
+    o.broker = *parse_broker_url(tls_url(listener));
     o.client_id = client_id;
     o.username = user;
     o.password = password;
@@ -305,7 +305,7 @@ TEST_F(mqtt_tls, wrong_password_over_tls_is_reported_and_retried) {
 
 TEST_F(mqtt_tls, a_tls_broker_that_is_down_is_reported_as_unreachable_not_as_a_tls_problem) {
   auto o = options(0, "tls-down");
-  o.url = "mqtts://127.0.0.1:" + std::to_string(test::free_tcp_port());
+  o.broker = *parse_broker_url("mqtts://127.0.0.1:" + std::to_string(test::free_tcp_port()));
   link client(io_.get_executor(), o);
   client.start();
   EXPECT_TRUE(run_until(io_, [&] {
@@ -465,7 +465,7 @@ class mqtt_protocol_fallback : public ::testing::TestWithParam<refusal_case> {
  protected:
   link_options options_for(std::uint16_t port, protocol version) const {
     link_options o;
-    o.url = test::loopback_mqtt_url(port);
+    o.broker = *parse_broker_url(test::loopback_mqtt_url(port));
     o.client_id = "fallback";
     o.keepalive = 5s;
     o.min_backoff = 100ms;

@@ -431,7 +431,7 @@ void soak_run::start_bridge() {
 
 void soak_run::start_client() {
   mqtt::link_options lo;
-  lo.url = broker_->uri();
+  lo.broker = *mqtt::parse_broker_url(broker_->uri());
   lo.client_id = "pdu2mqtt-soak-client-" + std::to_string(::getpid());
   lo.min_backoff = 100ms;
   lo.max_backoff = 500ms;

@@ -14,7 +14,7 @@ std::string unique_client_id() {
 }  // namespace
 
 mqtt_observer::mqtt_observer(const std::string& uri, const std::string& filter)
-    : mqtt_observer(mqtt::link_options{.url = uri}, filter) {}
+    : mqtt_observer(mqtt::link_options{.broker = *mqtt::parse_broker_url(uri)}, filter) {}
 
 mqtt_observer::mqtt_observer(mqtt::link_options o, const std::string& filter) {
   o.client_id = unique_client_id();

@@ -79,7 +79,7 @@ TEST(config, empty_object_gives_every_default_and_no_pdus) {
   ASSERT_TRUE(parsed) << parsed.err().to_string();
   const bridge_config& c = *parsed;
   EXPECT_EQ(c.mqtt.url, "mqtt://127.0.0.1:1883");
-  EXPECT_EQ(c.mqtt.broker, (broker_address{"127.0.0.1", 1883, false}));
+  EXPECT_EQ(c.mqtt.broker, (mqtt::broker_address{"127.0.0.1", 1883, false}));
   EXPECT_EQ(c.mqtt.client_id, "pdu2mqtt");
   EXPECT_EQ(c.mqtt.username, "");
   EXPECT_EQ(c.mqtt.password, "");
@@ -89,7 +89,7 @@ TEST(config, empty_object_gives_every_default_and_no_pdus) {
   EXPECT_EQ(c.mqtt.keepalive, 30s);
   EXPECT_EQ(c.mqtt.qos, 1);
   EXPECT_TRUE(c.mqtt.discovery);
-  EXPECT_EQ(c.mqtt.discovery_mode, discovery_style::device);
+  EXPECT_EQ(c.mqtt.discovery_mode, ha::discovery_mode::device);
   EXPECT_TRUE(c.mqtt.retain_state);
   EXPECT_TRUE(c.pdus.empty());
   EXPECT_EQ(c.logging.level, log_level::info);
@@ -133,7 +133,7 @@ TEST(config, every_key_is_read) {
     "log_level": "trace", "log_format": "json"})");
   ASSERT_TRUE(parsed) << parsed.err().to_string();
   const auto& m = parsed->mqtt;
-  EXPECT_EQ(m.broker, (broker_address{"broker.lan", 8883, true}));
+  EXPECT_EQ(m.broker, (mqtt::broker_address{"broker.lan", 8883, true}));
   EXPECT_EQ(m.client_id, "bridge-2");
   EXPECT_EQ(m.username, "pdu");
   EXPECT_EQ(m.password, "pw");
@@ -142,7 +142,7 @@ TEST(config, every_key_is_read) {
   EXPECT_EQ(m.keepalive, 60s);
   EXPECT_EQ(m.qos, 0);
   EXPECT_FALSE(m.discovery);
-  EXPECT_EQ(m.discovery_mode, discovery_style::entity);
+  EXPECT_EQ(m.discovery_mode, ha::discovery_mode::entity);
   EXPECT_FALSE(m.retain_state);
   const auto& p = parsed->pdus.at(0);
   EXPECT_EQ(p.name, "Rack B");
@@ -218,7 +218,7 @@ TEST(config, example_file_is_example_config_and_parses) {
 TEST(config, demo_file_points_at_the_simulator) {
   const auto parsed = load_config_file(config_dir / "pdu2mqtt.demo.json", empty_environment());
   ASSERT_TRUE(parsed) << parsed.err().to_string();
-  EXPECT_EQ(parsed->mqtt.broker, (broker_address{"127.0.0.1", 1883, false}));
+  EXPECT_EQ(parsed->mqtt.broker, (mqtt::broker_address{"127.0.0.1", 1883, false}));
   ASSERT_EQ(parsed->pdus.size(), 1u);
   const auto& p = parsed->pdus[0];
   EXPECT_EQ(p.id, "demo");
@@ -667,7 +667,7 @@ TEST(config, environment_overrides_the_mqtt_section) {
       parse(R"({"mqtt": {"url": "mqtt://file-broker", "username": "file-user"}})", env);
   ASSERT_TRUE(parsed) << parsed.err().to_string();
   EXPECT_EQ(parsed->mqtt.url, "mqtts://broker.internal:8884");
-  EXPECT_EQ(parsed->mqtt.broker, (broker_address{"broker.internal", 8884, true}));
+  EXPECT_EQ(parsed->mqtt.broker, (mqtt::broker_address{"broker.internal", 8884, true}));
   EXPECT_EQ(parsed->mqtt.username, "container");
   EXPECT_EQ(parsed->mqtt.password, "from-env");
 }
@@ -930,19 +930,26 @@ TEST(config, password_file_content_never_appears_in_errors) {
 // Broker URLs
 
 TEST(config, broker_url_defaults_and_schemes) {
-  EXPECT_EQ(*parse_broker_url("mqtt://broker"), (broker_address{"broker", 1883, false}));
-  EXPECT_EQ(*parse_broker_url("tcp://broker:1884"), (broker_address{"broker", 1884, false}));
-  EXPECT_EQ(*parse_broker_url("mqtts://broker"), (broker_address{"broker", 8883, true}));
-  EXPECT_EQ(*parse_broker_url("ssl://broker:443"), (broker_address{"broker", 443, true}));
-  EXPECT_EQ(*parse_broker_url("MQTT://Broker/"), (broker_address{"Broker", 1883, false}));
-  EXPECT_EQ(*parse_broker_url("mqtt://[::1]:1885"), (broker_address{"::1", 1885, false}));
-  EXPECT_EQ(*parse_broker_url("mqtt://broker:65535"), (broker_address{"broker", 65535, false}));
+  EXPECT_EQ(*mqtt::parse_broker_url("mqtt://broker"),
+            (mqtt::broker_address{"broker", 1883, false}));
+  EXPECT_EQ(*mqtt::parse_broker_url("tcp://broker:1884"),
+            (mqtt::broker_address{"broker", 1884, false}));
+  EXPECT_EQ(*mqtt::parse_broker_url("mqtts://broker"),
+            (mqtt::broker_address{"broker", 8883, true}));
+  EXPECT_EQ(*mqtt::parse_broker_url("ssl://broker:443"),
+            (mqtt::broker_address{"broker", 443, true}));
+  EXPECT_EQ(*mqtt::parse_broker_url("MQTT://Broker/"),
+            (mqtt::broker_address{"Broker", 1883, false}));
+  EXPECT_EQ(*mqtt::parse_broker_url("mqtt://[::1]:1885"),
+            (mqtt::broker_address{"::1", 1885, false}));
+  EXPECT_EQ(*mqtt::parse_broker_url("mqtt://broker:65535"),
+            (mqtt::broker_address{"broker", 65535, false}));
 }
 
 TEST(config, broker_uri_is_the_paho_spelling) {
-  EXPECT_EQ((broker_address{"broker", 1883, false}).uri(), "tcp://broker:1883");
-  EXPECT_EQ((broker_address{"broker", 8883, true}).uri(), "ssl://broker:8883");
-  EXPECT_EQ((broker_address{"::1", 1883, false}).uri(), "tcp://[::1]:1883");
+  EXPECT_EQ((mqtt::broker_address{"broker", 1883, false}).uri(), "tcp://broker:1883");
+  EXPECT_EQ((mqtt::broker_address{"broker", 8883, true}).uri(), "ssl://broker:8883");
+  EXPECT_EQ((mqtt::broker_address{"::1", 1883, false}).uri(), "tcp://[::1]:1883");
 }
 
 TEST(config, error_category_names_itself) {
@@ -959,16 +966,16 @@ TEST(config, error_category_names_itself) {
 TEST(config_mqtt_tls, defaults_are_auto_and_no_tls_settings) {
   const auto parsed = parse("{}");
   ASSERT_TRUE(parsed) << parsed.err().to_string();
-  EXPECT_EQ(parsed->mqtt.protocol, mqtt_protocol::automatic);
-  EXPECT_EQ(parsed->mqtt.tls, mqtt_tls_config{});
+  EXPECT_EQ(parsed->mqtt.protocol, mqtt::protocol::automatic);
+  EXPECT_EQ(parsed->mqtt.tls, mqtt::tls_options{});
   EXPECT_TRUE(parsed->mqtt.tls.verify_hostname);
   EXPECT_EQ(parsed->mqtt.tls.ca_file, "");
 }
 
 TEST(config_mqtt_tls, protocol_names) {
   for (const auto& [text, expected] :
-       {std::pair{"auto", mqtt_protocol::automatic}, std::pair{"5", mqtt_protocol::v5},
-        std::pair{"3.1.1", mqtt_protocol::v3_1_1}}) {
+       {std::pair{"auto", mqtt::protocol::automatic}, std::pair{"5", mqtt::protocol::v5},
+        std::pair{"3.1.1", mqtt::protocol::v3_1_1}}) {
     const auto parsed = parse(R"({"mqtt": {"protocol": ")" + std::string(text) + R"("}})");
     ASSERT_TRUE(parsed) << parsed.err().to_string();
     EXPECT_EQ(parsed->mqtt.protocol, expected);
@@ -1003,7 +1010,7 @@ TEST(config_mqtt_tls, relative_paths_are_next_to_the_config_file_and_the_key_pas
   EXPECT_EQ(t.key_password_file, (dir.path() / "tls/key.pw").string());
   EXPECT_EQ(t.key_password, key_secret);  // trailing newline dropped
   EXPECT_FALSE(t.verify_hostname);
-  EXPECT_EQ(parsed->mqtt.protocol, mqtt_protocol::v3_1_1);
+  EXPECT_EQ(parsed->mqtt.protocol, mqtt::protocol::v3_1_1);
 }
 
 TEST(config_mqtt_tls, absolute_paths_stay_as_they_are) {
@@ -1068,7 +1075,7 @@ TEST(config_mqtt_tls, empty_values_and_the_defaults_are_fine_with_a_plain_url) {
   const auto parsed = parse(R"({"mqtt": {"url": "mqtt://b", "tls": {"ca_file": "", "cert_file": "",
       "key_file": "", "key_password_file": "", "verify_hostname": true}}})");
   ASSERT_TRUE(parsed) << parsed.err().to_string();
-  EXPECT_EQ(parsed->mqtt.tls, mqtt_tls_config{});
+  EXPECT_EQ(parsed->mqtt.tls, mqtt::tls_options{});
 }
 
 TEST(config_mqtt_tls, a_plain_url_from_the_environment_with_tls_settings_is_refused) {

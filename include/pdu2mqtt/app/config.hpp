@@ -15,9 +15,13 @@
 #include <system_error>
 #include <vector>
 
+#include "pdu2mqtt/app/log_options.hpp"
 #include "pdu2mqtt/common/result.hpp"
+#include "pdu2mqtt/ha/options.hpp"
+#include "pdu2mqtt/mqtt/options.hpp"
 #include "pdu2mqtt/snmp/message.hpp"
 #include "pdu2mqtt/snmp/usm.hpp"
+#include "pdu2mqtt/web/options.hpp"
 
 namespace pdu2mqtt::app {
 
@@ -39,45 +43,9 @@ inline constexpr std::size_t max_password_file_size = 64 * 1024;
 inline constexpr std::size_t max_tls_file_size = 1024 * 1024;  // a PEM CA bundle, a certificate
 inline constexpr std::size_t max_config_nesting = 16;
 
-// An MQTT broker URL taken apart: mqtt://host[:port] (1883), mqtts://host[:port] (8883),
-// tcp:// and ssl:// as Paho spells them.
-struct broker_address {
-  std::string host;  // name or address; IPv6 without the brackets
-  std::uint16_t port = 1883;
-  bool tls = false;
-
-  // "tcp://host:port" or "ssl://host:port": the spelling every Paho release accepts.
-  std::string uri() const;
-
-  friend bool operator==(const broker_address&, const broker_address&) = default;
-};
-
-// The detail says what is wrong without repeating the URL (it may hold credentials).
-result<broker_address> parse_broker_url(std::string_view url);
-
-// "device": one discovery message per PDU (Home Assistant 2024.11 and newer);
-// "entity": one per entity, for older Home Assistant.
-enum class discovery_style { device, entity };
-
-// "auto": MQTT 5, and 3.1.1 from then on if the broker refuses 5; "5"; "3.1.1".
-enum class mqtt_protocol { automatic, v5, v3_1_1 };
-
-// mqtt.tls, for mqtts:// URLs. Paths are resolved against the config file's directory and
-// checked readable when the config is loaded; "" means not set.
-struct mqtt_tls_config {
-  std::string ca_file;            // "" : the system's trusted CAs
-  std::string cert_file;          // our certificate, for brokers that require one
-  std::string key_file;           // its private key ("": in cert_file)
-  std::string key_password_file;  // for an encrypted key_file
-  std::string key_password;       // secret, read from key_password_file
-  bool verify_hostname = true;
-
-  friend bool operator==(const mqtt_tls_config&, const mqtt_tls_config&) = default;
-};
-
 struct mqtt_config {
   std::string url = "mqtt://127.0.0.1:1883";
-  broker_address broker{"127.0.0.1", 1883, false};  // url, parsed
+  mqtt::broker_address broker;  // url, parsed
   std::string client_id = "pdu2mqtt";
   std::string username;       // empty: connect without credentials
   std::string password;       // secret; from the environment, password_file or password
@@ -87,10 +55,10 @@ struct mqtt_config {
   std::chrono::seconds keepalive{30};
   int qos = 1;
   bool discovery = true;
-  discovery_style discovery_mode = discovery_style::device;
+  ha::discovery_mode discovery_mode = ha::discovery_mode::device;
   bool retain_state = true;
-  mqtt_protocol protocol = mqtt_protocol::automatic;
-  mqtt_tls_config tls;
+  mqtt::protocol protocol = mqtt::protocol::automatic;
+  mqtt::tls_options tls;  // "tls": paths resolved against the config file's directory
 
   friend bool operator==(const mqtt_config&, const mqtt_config&) = default;
 };
@@ -131,9 +99,6 @@ struct pdu_config {
   friend bool operator==(const pdu_config&, const pdu_config&) = default;
 };
 
-enum class log_level { trace, debug, info, warn, error, off };
-enum class log_format { text, json };
-
 struct logging_config {
   log_level level = log_level::info;
   log_format format = log_format::text;
@@ -141,17 +106,13 @@ struct logging_config {
   friend bool operator==(const logging_config&, const logging_config&) = default;
 };
 
-// "http": the built-in web page (docs/web.md). Off unless the section is there.
-struct http_config {
+// "http": the built-in web page (docs/web.md). Off unless the section is there. The server's
+// settings, plus what only the file knows.
+struct http_config : web::server_settings {
   bool enabled = false;
-  std::string listen = "127.0.0.1:8080";  // as written
-  std::string host = "127.0.0.1";         // an IP address (IPv6 without brackets)
-  std::uint16_t port = 8080;              // 0: any free port (the log says which)
-  std::string username = "admin";
-  std::string password;       // secret; from PDU2MQTT_HTTP_PASSWORD or password_file
-  std::string password_file;  // as written; "" when none
-  bool read_only = false;
-  std::vector<std::string> allowed_hosts;  // Host names accepted without a password
+  std::string listen = "127.0.0.1:8080";  // as written; host and port hold it parsed
+  std::string password_file;              // as written; "" when none. The password: from
+                                          // PDU2MQTT_HTTP_PASSWORD or this file
 
   friend bool operator==(const http_config&, const http_config&) = default;
 };
@@ -164,11 +125,6 @@ struct bridge_config {
 
   friend bool operator==(const bridge_config&, const bridge_config&) = default;
 };
-
-std::string_view to_string(log_level l) noexcept;        // "trace" ... "off"
-std::string_view to_string(log_format f) noexcept;       // "text" | "json"
-std::string_view to_string(discovery_style d) noexcept;  // "device" | "entity"
-std::string_view to_string(mqtt_protocol p) noexcept;    // "auto" | "5" | "3.1.1"
 
 // A variable lookup, so tests and the fuzzer never touch the process environment.
 // Variables set to the empty string count as unset (compose files expand unset ones to "").

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "pdu2mqtt/app/config.hpp"
+#include "pdu2mqtt/app/log_options.hpp"
 
 namespace pdu2mqtt::app {
 

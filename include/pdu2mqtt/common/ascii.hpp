@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <string>
 #include <string_view>
 
 namespace pdu2mqtt {
@@ -18,6 +19,20 @@ constexpr char ascii_upper(char c) noexcept {
 constexpr bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) noexcept {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(),
                     [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+}
+
+inline std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return ascii_lower(c); });
+  return out;
+}
+
+// C0 controls and DEL: what must not reach a log line, a topic or a file name from a config.
+constexpr bool has_control_character(std::string_view s) noexcept {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7F;
+  });
 }
 
 }  // namespace pdu2mqtt

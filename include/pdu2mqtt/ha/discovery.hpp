@@ -6,8 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "pdu2mqtt/topics/layout.hpp"
 #include "pdu2mqtt/device/model.hpp"
+#include "pdu2mqtt/ha/options.hpp"
+#include "pdu2mqtt/topics/layout.hpp"
 
 namespace pdu2mqtt::ha {
 
@@ -19,10 +20,6 @@ struct publication {
   bool retain = true;
   friend bool operator==(const publication&, const publication&) = default;
 };
-
-// device: one `<prefix>/device/<object_id>/config` per PDU (HA >= 2024.11).
-// entity: one `<prefix>/<platform>/<unique_id>/config` per entity (older HA).
-enum class discovery_mode { device, entity };
 
 struct discovery_settings {
   std::string discovery_prefix = "homeassistant";

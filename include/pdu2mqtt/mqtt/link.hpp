@@ -10,8 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "pdu2mqtt/mqtt/outbox.hpp"
 #include "pdu2mqtt/common/asio.hpp"
+#include "pdu2mqtt/mqtt/options.hpp"
+#include "pdu2mqtt/mqtt/outbox.hpp"
 
 namespace pdu2mqtt::mqtt {
 
@@ -22,23 +23,8 @@ struct message {
   bool retained = false;
 };
 
-// Which MQTT version to speak. automatic: MQTT 5 first; a broker that refuses it ("unacceptable
-// protocol version", MQTT 3.1.1 3.2.2.3 / MQTT 5 reason 0x84) gets 3.1.1 from then on.
-enum class protocol { automatic, v5, v3_1_1 };
-
-// For mqtts:// (ssl://) URLs only. Files are PEM; paths as given (the config makes them absolute).
-struct tls_options {
-  std::string ca_file;       // CAs that may sign the broker's certificate; "": the system's
-  std::string cert_file;     // our certificate (chain), when the broker asks for one
-  std::string key_file;      // its private key; "": in cert_file
-  std::string key_password;  // for an encrypted key_file; never logged
-  // false: the broker's certificate must still be signed by a trusted CA, but need not name the
-  // host of the URL (RFC 6125 checks against its subjectAltName).
-  bool verify_hostname = true;
-};
-
 struct link_options {
-  std::string url = "mqtt://127.0.0.1:1883";  // mqtt:// tcp:// mqtts:// ssl://
+  broker_address broker;  // parse_broker_url: a link is never given a URL it would refuse
   std::string client_id = "pdu2mqtt";
   std::string username;
   std::string password;  // never logged

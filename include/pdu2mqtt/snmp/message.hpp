@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "pdu2mqtt/common/name_table.hpp"
 #include "pdu2mqtt/common/result.hpp"
 #include "pdu2mqtt/snmp/error.hpp"
 #include "pdu2mqtt/snmp/value.hpp"
@@ -20,6 +21,9 @@ inline constexpr std::size_t max_varbinds = 2048;
 inline constexpr std::size_t max_community_length = 255;
 
 enum class version : std::int32_t { v1 = 0, v2c = 1, v3 = 3 };
+// As the config and the command line spell them (net-snmp's -v); to_string is the log's "v2c".
+inline constexpr name_table<version, 3> version_names = {
+    {"1", version::v1}, {"2c", version::v2c}, {"3", version::v3}};
 
 enum class pdu_type : std::uint8_t {
   get_request = 0xA0,

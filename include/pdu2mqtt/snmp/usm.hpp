@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "pdu2mqtt/common/name_table.hpp"
 #include "pdu2mqtt/common/result.hpp"
 #include "pdu2mqtt/snmp/message.hpp"
 
@@ -25,22 +26,33 @@ enum class security_level { no_auth_no_priv, auth_no_priv, auth_priv };
 
 // net-snmp's spellings (snmpget -a / -x), so a working command line carries over to the
 // config; header-only, so the config parser (fuzzed alone) needs none of the crypto.
-inline constexpr std::pair<std::string_view, auth_protocol> auth_protocol_names[] = {
+inline constexpr name_table<auth_protocol, 7> auth_protocol_names = {
     {"none", auth_protocol::none},      {"MD5", auth_protocol::md5},
     {"SHA", auth_protocol::sha1},       {"SHA-224", auth_protocol::sha224},
     {"SHA-256", auth_protocol::sha256}, {"SHA-384", auth_protocol::sha384},
     {"SHA-512", auth_protocol::sha512}};
-inline constexpr std::pair<std::string_view, priv_protocol> priv_protocol_names[] = {
+inline constexpr name_table<priv_protocol, 5> priv_protocol_names = {
     {"none", priv_protocol::none},
     {"DES", priv_protocol::des},
     {"AES", priv_protocol::aes128},
     {"AES-192", priv_protocol::aes192},
     {"AES-256", priv_protocol::aes256}};
+// RFC 3411 5 (SnmpSecurityLevel) spells them so.
+inline constexpr name_table<security_level, 3> security_level_names = {
+    {"noAuthNoPriv", security_level::no_auth_no_priv},
+    {"authNoPriv", security_level::auth_no_priv},
+    {"authPriv", security_level::auth_priv}};
 
-// The names above; "noAuthNoPriv", "authNoPriv", "authPriv".
-std::string_view to_string(auth_protocol p) noexcept;
-std::string_view to_string(priv_protocol p) noexcept;
-std::string_view to_string(security_level l) noexcept;
+constexpr std::string_view to_string(auth_protocol p) noexcept {
+  return name_in(auth_protocol_names, p);
+}
+constexpr std::string_view to_string(priv_protocol p) noexcept {
+  return name_in(priv_protocol_names, p);
+}
+constexpr std::string_view to_string(security_level l) noexcept {
+  return name_in(security_level_names, l);
+}
+
 // Case-insensitive; also "SHA1", "SHA-1", "SHA256", "AES128", "AES-128", "AES192", "AES256".
 std::optional<auth_protocol> parse_auth_protocol(std::string_view text) noexcept;
 std::optional<priv_protocol> parse_priv_protocol(std::string_view text) noexcept;
@@ -65,7 +77,10 @@ struct user {
   std::string priv_password;  // privacy needs authentication (RFC 3414 3.1.1 b)
   std::string context_name;
 
-  security_level level() const noexcept;
+  security_level level() const noexcept {
+    if (auth == auth_protocol::none) return security_level::no_auth_no_priv;
+    return priv == priv_protocol::none ? security_level::auth_no_priv : security_level::auth_priv;
+  }
   friend bool operator==(const user&, const user&) = default;
 };
 

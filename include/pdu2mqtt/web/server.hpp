@@ -15,24 +15,13 @@
 
 #include "pdu2mqtt/common/result.hpp"
 #include "pdu2mqtt/web/event_hub.hpp"
+#include "pdu2mqtt/web/options.hpp"
 
 namespace httplib {
 class Server;
 }
 
 namespace pdu2mqtt::web {
-
-struct server_settings {
-  std::string host = "127.0.0.1";  // an IP address
-  std::uint16_t port = 8080;       // 0: any free port
-  std::string username = "admin";
-  std::string password;  // "": no authentication (then the Host header is checked)
-  bool read_only = false;
-  std::vector<std::string> allowed_hosts;
-  std::size_t max_event_streams = 16;  // each holds one server thread
-  std::chrono::milliseconds keepalive{15000};
-  std::chrono::milliseconds backend_timeout{20000};
-};
 
 // A backend's answer: HTTP status and JSON body.
 struct reply {
