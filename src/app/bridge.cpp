@@ -72,9 +72,12 @@ ha::discovery_settings discovery_from(const mqtt_config& c, const topics::layout
   return s;
 }
 
+// The poller's options are the config's own (device::pdu_options); what differs is how to
+// reach the PDU, which needs its resolved address.
 device::poller_settings poller_settings_from(const pdu_config& c,
                                              const asio::ip::udp::endpoint& endpoint) {
   device::poller_settings s;
+  static_cast<device::pdu_options&>(s) = c;
   s.id = c.id;
   s.read.endpoint = endpoint;
   s.read.version = c.snmp.version;
@@ -86,14 +89,6 @@ device::poller_settings poller_settings_from(const pdu_config& c,
   s.read.retries = c.snmp.retries;
   s.read.max_varbinds = c.max_varbinds;
   s.write_community = c.snmp.write_community;
-  s.poll_interval = c.poll_interval;
-  s.offline_after_failures = c.offline_after_failures;
-  s.command_deadline = c.command_timeout;
-  s.protected_outlets = {c.protected_outlets.begin(), c.protected_outlets.end()};
-  s.read_only = c.read_only;
-  s.confirm_reboot = c.confirm_reboot;
-  s.min_power_cycle_interval = c.min_power_cycle_interval;
-  s.capability_recheck = c.capability_recheck;  // seconds → milliseconds
   return s;
 }
 

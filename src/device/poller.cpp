@@ -139,7 +139,7 @@ std::optional<std::string> poller::step_refusal(const outlet_step& step, bool co
   if (step.outlet < 1 || step.outlet > outlets) {
     return "no " + outlet + ": this PDU has " + std::to_string(outlets) + " outlets";
   }
-  if (cuts_power(step.action) && settings_.protected_outlets.contains(step.outlet)) {
+  if (cuts_power(step.action) && std::ranges::count(settings_.protected_outlets, step.outlet) > 0) {
     return outlet + " is protected (protected_outlets): OFF, DELAYOFF and REBOOT are refused";
   }
   if ((is_delayed(step.action) || step.action == outlet_action::cancel) &&
@@ -571,7 +571,7 @@ awaitable<void> poller::execute(command_request request) {
     const auto count = part.size();
     auto outcomes =
         co_await async_switch_outlets(*snmp_, settings_.read, write, std::move(part),
-                                      settings_.command_deadline, settings_.confirm_every, observe);
+                                      settings_.command_timeout, settings_.confirm_every, observe);
     for (std::size_t k = 0; k < count; ++k) {
       const auto& step = steps[first + k];
       auto sr = blank_report(step.outlet, step.action);

@@ -17,6 +17,7 @@
 
 #include "pdu2mqtt/app/log_options.hpp"
 #include "pdu2mqtt/common/result.hpp"
+#include "pdu2mqtt/device/options.hpp"
 #include "pdu2mqtt/ha/options.hpp"
 #include "pdu2mqtt/mqtt/options.hpp"
 #include "pdu2mqtt/snmp/message.hpp"
@@ -78,23 +79,16 @@ struct snmp_config {
   friend bool operator==(const snmp_config&, const snmp_config&) = default;
 };
 
-struct pdu_config {
+// An entry of "pdus": the PDU's identity and address, how to speak SNMP with it, and the
+// poller's options (device::pdu_options). Keys: src/app/config/pdu_settings.hpp.
+struct pdu_config : device::pdu_options {
   std::string id;  // topic-safe, unique ignoring case
   std::string name;
   std::string host;  // name or address, no scheme, no port
   std::uint16_t port = 161;
   snmp_config snmp;
-  std::chrono::milliseconds poll_interval{5000};
   std::size_t max_varbinds = 10;
-  int offline_after_failures = 3;
-  std::chrono::milliseconds command_timeout{10000};  // SET until the PDU confirms
-  bool read_only = false;                            // never sends a SET
-  std::vector<int> protected_outlets;                // in file order, no duplicates
-  bool confirm_reboot = false;  // REBOOT needs {"state": "REBOOT", "confirm": true}
-  std::chrono::seconds min_power_cycle_interval{0};  // between OFF/REBOOTs of one outlet
-  int max_commands_per_s = 10;                       // per PDU; the burst allowance too
-  // Capability detection again this often (0: only when the PDU is discovered).
-  std::chrono::seconds capability_recheck{600};
+  int max_commands_per_s = 10;  // per PDU; the burst allowance too
 
   friend bool operator==(const pdu_config&, const pdu_config&) = default;
 };

@@ -16,32 +16,21 @@
 #include "pdu2mqtt/device/command.hpp"
 #include "pdu2mqtt/device/cyberpower_oids.hpp"
 #include "pdu2mqtt/device/model.hpp"
+#include "pdu2mqtt/device/options.hpp"
 #include "pdu2mqtt/device/reader.hpp"
 #include "pdu2mqtt/snmp/client.hpp"
 
 namespace pdu2mqtt::device {
 
-struct poller_settings {
+struct poller_settings : pdu_options {
   std::string id;     // for logs
   snmp::target read;  // community for reads
   std::string write_community = "private";
-  std::chrono::milliseconds poll_interval{5000};
   // Before the first read: a bridge with many PDUs spreads their polls over the interval, so
   // a thousand PDUs do not all send (and answer) in the same millisecond, every interval.
   std::chrono::milliseconds start_delay{0};
-  int offline_after_failures = 3;
-  std::chrono::milliseconds command_deadline{10000};  // SET → confirmed, per command
-  std::chrono::milliseconds confirm_every{20};        // re-read pace while confirming
-  std::set<int> protected_outlets;                    // never OFF or REBOOT
-  bool read_only = false;                             // never any SET
-  bool confirm_reboot = false;  // REBOOT only with {"state": "REBOOT", "confirm": true}
-  // OFF and REBOOT cut an outlet's power: not again within this of the last cut (0: no limit),
-  // so a flapping automation cannot power-cycle equipment over and over.
-  std::chrono::milliseconds min_power_cycle_interval{0};
+  std::chrono::milliseconds confirm_every{20};  // re-read pace while confirming
   std::size_t max_queued_commands = 16;
-  // Capability detection runs again this often (two small requests): an ENVIROSENSOR plugged
-  // in, or metering enabled by a firmware update, appears without a restart. 0: never.
-  std::chrono::milliseconds capability_recheck{std::chrono::minutes(10)};
 };
 
 struct command_request {

@@ -1,5 +1,7 @@
 // bridge/info's view of the configuration: every key as effective, every secret as "***".
 #include "pdu2mqtt/app/config.hpp"
+#include "pdu2mqtt/common/overloaded.hpp"
+#include "pdu_settings.hpp"
 
 namespace pdu2mqtt::app {
 namespace {
@@ -35,24 +37,20 @@ nlohmann::json redacted_json(const bridge_config& config) {
   const auto& m = config.mqtt;
   nlohmann::json pdus = nlohmann::json::array();
   for (const auto& p : config.pdus) {
-    pdus.push_back({
-        {"id", p.id},
-        {"name", p.name},
-        {"host", p.host},
-        {"port", p.port},
-        {"snmp", redacted_snmp(p.snmp)},
-        {"poll_interval_ms", p.poll_interval.count()},
-        {"max_varbinds", p.max_varbinds},
-        {"offline_after_failures", p.offline_after_failures},
-        {"command_timeout_ms", p.command_timeout.count()},
-        {"read_only", p.read_only},
-        {"protected_outlets", p.protected_outlets},
-        {"confirm_reboot", p.confirm_reboot},
-        {"min_power_cycle_interval_s",
-         std::chrono::duration_cast<std::chrono::seconds>(p.min_power_cycle_interval).count()},
-        {"max_commands_per_s", p.max_commands_per_s},
-        {"capability_recheck_s", p.capability_recheck.count()},
-    });
+    nlohmann::json pdu = {{"id", p.id},
+                          {"name", p.name},
+                          {"host", p.host},
+                          {"port", p.port},
+                          {"snmp", redacted_snmp(p.snmp)}};
+    for (const auto& setting : config_detail::pdu_settings) {
+      auto& out = pdu[std::string(setting.key)];
+      std::visit(overloaded{[&](std::chrono::milliseconds pdu_config::*member) {
+                              out = (p.*member).count() / setting.unit_ms;
+                            },
+                            [&](auto member) { out = p.*member; }},
+                 setting.member);
+    }
+    pdus.push_back(std::move(pdu));
   }
   return {
       {"mqtt",

@@ -61,6 +61,8 @@ class validator {
   pdu_config read_pdu(const ordered_json& value, const std::string& path);
   void read_pdu_key(const std::string& key, const ordered_json& v, const std::string& p,
                     pdu_config& pdu);
+  void read_pdu_setting(const pdu_setting& setting, const ordered_json& v, const std::string& p,
+                        pdu_config& pdu);
   void check_unique_id(const std::string& id, const std::string& path);
   static std::vector<int> read_outlet_list(const ordered_json& value, const std::string& path);
 

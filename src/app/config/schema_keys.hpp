@@ -7,6 +7,8 @@
 #include <span>
 #include <string_view>
 
+#include "pdu_settings.hpp"
+
 namespace pdu2mqtt::app::config_detail {
 
 using key_list = std::span<const std::string_view>;
@@ -20,10 +22,18 @@ inline constexpr auto mqtt_keys = std::to_array<std::string_view>(
      "keepalive_s", "qos", "discovery", "discovery_mode", "retain_state", "protocol", "tls"});
 inline constexpr auto mqtt_tls_keys = std::to_array<std::string_view>(
     {"ca_file", "cert_file", "key_file", "key_password_file", "verify_hostname"});
-inline constexpr auto pdu_keys = std::to_array<std::string_view>(
-    {"id", "name", "host", "port", "snmp", "poll_interval_ms", "max_varbinds",
-     "offline_after_failures", "command_timeout_ms", "read_only", "protected_outlets",
-     "confirm_reboot", "min_power_cycle_interval_s", "max_commands_per_s", "capability_recheck_s"});
+// A PDU entry: who and where it is, then its settings (pdu_settings.hpp).
+inline constexpr auto pdu_identity_keys =
+    std::to_array<std::string_view>({"id", "name", "host", "port", "snmp"});
+inline constexpr auto pdu_keys = [] {
+  std::array<std::string_view, pdu_identity_keys.size() + pdu_settings.size()> keys{};
+  std::size_t i = 0;
+  for (const auto key : pdu_identity_keys)
+    keys[i++] = key;
+  for (const auto& setting : pdu_settings)
+    keys[i++] = setting.key;
+  return keys;
+}();
 inline constexpr auto snmp_keys = std::to_array<std::string_view>(
     {"version", "community", "write_community", "user", "auth_protocol", "auth_password",
      "auth_password_file", "priv_protocol", "priv_password", "priv_password_file", "context",

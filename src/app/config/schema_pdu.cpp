@@ -4,6 +4,7 @@
 
 #include "pdu2mqtt/common/ascii.hpp"
 #include "pdu2mqtt/common/json_quoted.hpp"
+#include "pdu2mqtt/common/overloaded.hpp"
 #include "pdu2mqtt/topics/layout.hpp"
 #include "schema.hpp"
 #include "values.hpp"
@@ -63,31 +64,34 @@ void validator::read_pdu_key(const std::string& key, const ordered_json& v, cons
     pdu.port = static_cast<std::uint16_t>(require_int(v, p, 1, 65535));
   } else if (key == "snmp") {
     read_snmp(v, p, pdu.snmp);
-  } else if (key == "poll_interval_ms") {
-    pdu.poll_interval = std::chrono::milliseconds(require_int(v, p, 100, 3'600'000));
-  } else if (key == "max_varbinds") {
-    pdu.max_varbinds = static_cast<std::size_t>(require_int(v, p, 1, 64));
-  } else if (key == "offline_after_failures") {
-    pdu.offline_after_failures = static_cast<int>(require_int(v, p, 1, 100));
-  } else if (key == "command_timeout_ms") {
-    pdu.command_timeout = std::chrono::milliseconds(require_int(v, p, 100, 600'000));
-  } else if (key == "read_only") {
-    pdu.read_only = require_bool(v, p);
-  } else if (key == "protected_outlets") {
-    pdu.protected_outlets = read_outlet_list(v, p);
-  } else if (key == "confirm_reboot") {
-    pdu.confirm_reboot = require_bool(v, p);
-  } else if (key == "min_power_cycle_interval_s") {
-    pdu.min_power_cycle_interval = std::chrono::seconds(require_int(v, p, 0, 86'400));
-  } else if (key == "max_commands_per_s") {
-    pdu.max_commands_per_s = static_cast<int>(require_int(v, p, 1, 1000));
-  } else if (key == "capability_recheck_s") {
-    const auto seconds = require_int(v, p, 0, 86'400);
-    if (seconds != 0 && seconds < 60) {
-      fail(p, "must be 0 (never) or 60 to 86400 seconds (got " + std::to_string(seconds) + ")");
-    }
-    pdu.capability_recheck = std::chrono::seconds(seconds);
+  } else if (const auto* setting = find_pdu_setting(key)) {
+    read_pdu_setting(*setting, v, p, pdu);
   }
+}
+
+void validator::read_pdu_setting(const pdu_setting& setting, const ordered_json& v,
+                                 const std::string& p, pdu_config& pdu) {
+  const auto number = [&] { return require_int(v, p, setting.min, setting.max); };
+  std::visit(
+      overloaded{
+          [&](std::chrono::milliseconds pdu_config::*member) {
+            const auto n = number();
+            if (setting.zero_or_at_least != 0 && n != 0 && n < setting.zero_or_at_least) {
+              fail(p, "must be 0 (never) or " + std::to_string(setting.zero_or_at_least) + " to " +
+                          std::to_string(setting.max) +
+                          (setting.unit_ms == 1000 ? " seconds" : " ms") + " (got " +
+                          std::to_string(n) + ")");
+            }
+            pdu.*member = std::chrono::milliseconds(n * setting.unit_ms);
+          },
+          [&](int pdu_config::*member) { pdu.*member = static_cast<int>(number()); },
+          [&](std::size_t pdu_config::*member) {
+            pdu.*member = static_cast<std::size_t>(number());
+          },
+          [&](bool pdu_config::*member) { pdu.*member = require_bool(v, p); },
+          [&](std::vector<int> pdu_config::*member) { pdu.*member = read_outlet_list(v, p); },
+      },
+      setting.member);
 }
 
 // Home Assistant lowercases entity ids, so "Rack-A" and "rack-a" would collide there.
