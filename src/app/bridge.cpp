@@ -563,8 +563,7 @@ void bridge::publish_readings(pdu_slot& slot, const device::snapshot& s) {
   for (const auto& o : s.outlets)
     publish_if_changed(topics::level::outlet_name(o.number), o.name);
   if (s.id.booted_at) {
-    publish_if_changed(std::string(topics::level::last_boot),
-                       device::iso8601_utc(*s.id.booted_at));
+    publish_if_changed(std::string(topics::level::last_boot), device::iso8601_utc(*s.id.booted_at));
   }
   for (const auto& b : s.banks) {
     if (b.load != device::load_state::unknown) {

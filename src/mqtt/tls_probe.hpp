@@ -9,8 +9,8 @@
 #include <functional>
 #include <string>
 
-#include "pdu2mqtt/mqtt/link.hpp"
 #include "pdu2mqtt/common/asio.hpp"
+#include "pdu2mqtt/mqtt/link.hpp"
 
 namespace pdu2mqtt::mqtt::detail {
 

@@ -3,8 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "pdu2mqtt/topics/layout.hpp"
 #include "pdu2mqtt/device/command.hpp"
+#include "pdu2mqtt/topics/layout.hpp"
 
 namespace pdu2mqtt::device {
 namespace {

@@ -19,9 +19,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pdu2mqtt/common/asio.hpp"
 #include "pdu2mqtt/device/cyberpower_oids.hpp"
 #include "pdu2mqtt/snmp/agent.hpp"
-#include "pdu2mqtt/common/asio.hpp"
 #include "pdu2mqtt/snmp/udp_agent.hpp"
 
 namespace pdu2mqtt::sim {

@@ -15,8 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "pdu2mqtt/common/result.hpp"
 #include "pdu2mqtt/common/asio.hpp"
+#include "pdu2mqtt/common/result.hpp"
 #include "pdu2mqtt/snmp/message.hpp"
 #include "pdu2mqtt/snmp/usm.hpp"
 

@@ -11,9 +11,9 @@
 #include <span>
 #include <vector>
 
+#include "pdu2mqtt/common/asio.hpp"
 #include "pdu2mqtt/common/result.hpp"
 #include "pdu2mqtt/snmp/agent.hpp"
-#include "pdu2mqtt/common/asio.hpp"
 
 namespace pdu2mqtt::snmp {
 

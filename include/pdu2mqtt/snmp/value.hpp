@@ -51,9 +51,9 @@ struct end_of_mib_view {
 };
 
 // INTEGER is std::int32_t (RFC 2578 7.1.1); OCTET STRING is std::string (bytes, not text).
-using value = std::variant<null_value, std::int32_t, std::string, oid, ip_address, counter32,
-                           gauge32, time_ticks, opaque, counter64, no_such_object,
-                           no_such_instance, end_of_mib_view>;
+using value =
+    std::variant<null_value, std::int32_t, std::string, oid, ip_address, counter32, gauge32,
+                 time_ticks, opaque, counter64, no_such_object, no_such_instance, end_of_mib_view>;
 
 struct varbind {
   oid name;

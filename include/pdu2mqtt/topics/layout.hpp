@@ -31,11 +31,21 @@ namespace level {
 inline constexpr std::string_view availability = "availability";
 inline constexpr std::string_view state = "state";
 inline constexpr std::string_view last_boot = "device/last_boot";
-inline std::string outlet(int n) { return "outlet/" + std::to_string(n); }
-inline std::string outlet_name(int n) { return outlet(n) + "/name"; }
-inline std::string bank(int n) { return "bank/" + std::to_string(n); }
-inline std::string bank_current(int n) { return bank(n) + "/current"; }
-inline std::string bank_load_state(int n) { return bank(n) + "/load_state"; }
+inline std::string outlet(int n) {
+  return "outlet/" + std::to_string(n);
+}
+inline std::string outlet_name(int n) {
+  return outlet(n) + "/name";
+}
+inline std::string bank(int n) {
+  return "bank/" + std::to_string(n);
+}
+inline std::string bank_current(int n) {
+  return bank(n) + "/current";
+}
+inline std::string bank_load_state(int n) {
+  return bank(n) + "/load_state";
+}
 }  // namespace level
 
 struct layout {
