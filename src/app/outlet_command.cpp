@@ -3,8 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "pdu2mqtt/app/commands.hpp"
+#include "pdu2mqtt/common/ascii.hpp"
 #include "pdu2mqtt/device/reader.hpp"
 #include "run_io.hpp"
 #include "snmp_cli_options.hpp"
@@ -48,9 +51,14 @@ awaitable<int> switch_outlet(snmp::client& client, snmp::target read, snmp::targ
               << size->outlets << " controllable outlets\n";
     co_return 2;
   }
-  // The words are the MQTT payload's (CLI11 has checked it is one of them).
+  // The words are the MQTT payload's; CLI11 has checked it is one of them, and anything else
+  // must not become some default action.
   const auto parsed = device::parse_outlet_command(options.action);
-  const auto action = parsed ? *parsed : device::outlet_action::on;
+  if (!parsed) {
+    std::cerr << "pdu2mqtt outlet: " << parsed.err().detail << "\n";
+    co_return 2;
+  }
+  const auto action = *parsed;
   const auto deadline = std::chrono::milliseconds(
       options.confirm_timeout_ms > 0 ? options.confirm_timeout_ms
                                      : (action == device::outlet_action::reboot ? 20000 : 5000));
@@ -102,10 +110,16 @@ void add_outlet_command(CLI::App& app) {
   cmd->add_option("outlet", options->outlet, "outlet number, from 1")
       ->required()
       ->check(CLI::Range(1, 96));
-  cmd->add_option("action", options->action, "on, off, reboot, delayon, delayoff or cancel")
+  std::vector<std::string> words;
+  for (const auto& known : device::outlet_action_words)
+    words.push_back(ascii_lower(known.word));
+  std::string listed;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    listed += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") + words[i];
+  }
+  cmd->add_option("action", options->action, listed)
       ->required()
-      ->transform(CLI::IsMember({"on", "off", "reboot", "delayon", "delayoff", "cancel"},
-                                CLI::ignore_case));
+      ->transform(CLI::IsMember(words, CLI::ignore_case));
   cmd->add_option("--read-community", options->read_community,
                   "community for reading the state back")
       ->capture_default_str();

@@ -51,23 +51,9 @@ std::string_view trim(std::string_view s) {
   return s.substr(first, s.find_last_not_of(space) - first + 1);
 }
 
-// Each action's word: payloads spell it in any case, results and logs show it as here.
-struct action_word {
-  outlet_action action;
-  std::string_view word;
-};
-constexpr action_word action_words[] = {
-    {outlet_action::on, "ON"},
-    {outlet_action::off, "OFF"},
-    {outlet_action::reboot, "REBOOT"},
-    {outlet_action::delayed_on, "DELAYON"},
-    {outlet_action::delayed_off, "DELAYOFF"},
-    {outlet_action::cancel, "CANCEL"},
-};
-
 result<outlet_action> parse_word(std::string_view text) {
   const std::string_view word = trim(text);
-  for (const auto& known : action_words) {
+  for (const auto& known : outlet_action_words) {
     if (equals_ignoring_ascii_case(word, known.word)) return known.action;
   }
   return result<outlet_action>(
@@ -182,7 +168,7 @@ result<int> parse_outlet_number(std::string_view segment, int outlet_count) {
 }
 
 std::string_view action_name(outlet_action a) noexcept {
-  for (const auto& known : action_words) {
+  for (const auto& known : outlet_action_words) {
     if (known.action == a) return known.word;
   }
   return "?";

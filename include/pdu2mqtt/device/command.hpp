@@ -20,6 +20,21 @@ namespace pdu2mqtt::device {
 // 7: delayedOn, delayedOff, cancelPendingCommand).
 enum class outlet_action { on, off, reboot, delayed_on, delayed_off, cancel };
 
+// Each action's word: payloads spell it in any case (the CLI in lower case), results and logs
+// show it as here.
+struct outlet_action_word {
+  outlet_action action;
+  std::string_view word;
+};
+inline constexpr outlet_action_word outlet_action_words[] = {
+    {outlet_action::on, "ON"},
+    {outlet_action::off, "OFF"},
+    {outlet_action::reboot, "REBOOT"},
+    {outlet_action::delayed_on, "DELAYON"},
+    {outlet_action::delayed_off, "DELAYOFF"},
+    {outlet_action::cancel, "CANCEL"},
+};
+
 // OFF, REBOOT and DELAYOFF take an outlet's power away: refused on protected outlets.
 constexpr bool cuts_power(outlet_action a) noexcept {
   return a == outlet_action::off || a == outlet_action::reboot || a == outlet_action::delayed_off;
